@@ -1,0 +1,150 @@
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Observable, Subscription } from 'rxjs';
+import type { SseMessage } from '../interfaces/sse-message.interface.js';
+import { ChannelRegistry } from '../streaming/channel-registry.js';
+import type { ChannelStats } from '../streaming/channel.js';
+import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
+import * as messages from '../sse.messages.js';
+import { assertEventName, assertId, SseEncodingError, serializeData } from '../wire/encoder.js';
+import { isSseMessage } from '../wire/message.js';
+import { SseChannelHandle } from './sse-channel-handle.js';
+import type { SsePublishOptions } from './sse-publish-options.interface.js';
+
+const PUBLISH_OPTION_KEYS = ['event', 'id'];
+
+/**
+ * Publishes events to channels. Inject it anywhere; every client on a route
+ * that streams the channel gets each event, with the same id everywhere.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class SseBroadcaster implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+  private readonly sources = new Set<Subscription>();
+
+  constructor(private readonly registry: ChannelRegistry) {}
+
+  /**
+   * Sends one event to every client of `channel`, on every route that streams
+   * it. Invalid input throws an `SseEncodingError` naming the field, and then
+   * nothing is written to any client.
+   *
+   * @returns the id the event got
+   */
+  publish(channel: string, data: unknown, options?: SsePublishOptions): string {
+    assertChannelName(channel);
+    let event: string | undefined;
+    let id: string | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new SseEncodingError(`Invalid publish options ${messages.quote(options)}: pass an object like { event, id }.`);
+      }
+      for (const key of Object.keys(options)) {
+        if (!PUBLISH_OPTION_KEYS.includes(key)) {
+          throw new SseEncodingError(messages.unknownOption('publish options', key, PUBLISH_OPTION_KEYS));
+        }
+      }
+      ({ event, id } = options);
+      if (event !== undefined) {
+        assertEventName(event, 'event');
+      }
+      if (id !== undefined) {
+        assertId(id, 'id');
+        if (id === '') {
+          throw new SseEncodingError(
+            'Invalid SSE id "": a published event needs a non-empty id, or none to get the channel\'s next one.',
+          );
+        }
+      }
+    }
+    const text = serializeData(data, 'data');
+    const target = this.registry.getOrCreate(channel);
+    const eventId = target.publish(text, event || undefined, id);
+    if (target.isDisposable) {
+      this.registry.dispose(target);
+    }
+    return eventId;
+  }
+
+  /**
+   * Turns an Observable into `channel`'s events — each value plain data or an
+   * {@link SseMessage} with `data` (and optional `event`, `id`) — until the
+   * subscription is unsubscribed or the application shuts down. A value that
+   * cannot be sent is logged and skipped; an error of the source is logged and
+   * ends the subscription. The channel's clients are not affected either way.
+   */
+  connect<T>(channel: string, source$: Observable<T | SseMessage<T>>): Subscription {
+    assertChannelName(channel);
+    const subscription = source$.subscribe({
+      next: (value) => {
+        try {
+          if (isSseMessage(value)) {
+            if (value.data === undefined) {
+              throw new SseEncodingError(
+                `Invalid SSE message for channel ${messages.quote(channel)}: a channel event needs "data" (comment- or retry-only messages go to per-client streams).`,
+              );
+            }
+            this.publish(channel, value.data, { event: value.event ?? value.type, id: value.id });
+          } else {
+            this.publish(channel, value);
+          }
+        } catch (error) {
+          this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error).message}`);
+        }
+      },
+      error: (error: unknown) => {
+        this.sources.delete(subscription);
+        this.logger.error(
+          `connect(${messages.quote(channel)}): the source Observable failed and stopped feeding the channel.`,
+          error instanceof Error ? error.stack : String(error),
+        );
+      },
+      complete: () => this.sources.delete(subscription),
+    });
+    if (!subscription.closed) {
+      this.sources.add(subscription);
+      subscription.add(() => this.sources.delete(subscription));
+    }
+    return subscription;
+  }
+
+  /** A handle bound to one channel. */
+  channel(name: string): SseChannelHandle {
+    assertChannelName(name);
+    return new SseChannelHandle(name, this);
+  }
+
+  /** Number of clients connected to `channel` (on this instance). */
+  clientCount(channel: string): number {
+    return this.registry.get(channel)?.clientCount ?? 0;
+  }
+
+  /** Ends every client's stream of `channel`; clients may reconnect. */
+  close(channel: string): void {
+    this.registry.get(channel)?.close();
+  }
+
+  /** Per channel: clients, events published, clients dropped as slow, events replayed, resets sent. */
+  stats(): Record<string, ChannelStats> {
+    const result: Record<string, ChannelStats> = {};
+    for (const [name, channel] of this.registry.entries()) {
+      result[name] = { ...channel.stats };
+    }
+    return result;
+  }
+
+  /** Stops every `connect()`ed source. */
+  beforeApplicationShutdown(): void {
+    for (const subscription of [...this.sources]) {
+      subscription.unsubscribe();
+    }
+    this.sources.clear();
+  }
+}
+
+function assertChannelName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') {
+    throw new SseEncodingError(messages.invalidChannelName(name));
+  }
+}

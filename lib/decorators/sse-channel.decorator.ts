@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
+import type { SseChannelOptions } from '../interfaces/sse-channel-options.interface.js';
+import { SseRouteInterceptor } from '../routing/sse-route.interceptor.js';
+import { boxHandlerResult } from '../routing/handler-result.js';
+import type { SseRouteDefinition } from '../routing/sse-route.js';
+import { assertRouteOptions } from '../sse-options.js';
+import { SSE_ROUTE_METADATA } from '../sse.constants.js';
+
+/**
+ * Declares an SSE route on a controller method, like `@Get()` does for a
+ * plain route. Guards, pipes and interceptors run as usual; what the handler
+ * returns decides the stream:
+ *
+ * - nothing: the client joins the route's channel (`:param` segments are filled
+ *   in from the route's params: `rooms/:id` → `rooms/42`);
+ * - an Observable (or a Promise of one): it is this client's own stream, each
+ *   value one frame — an `@Sse()` handler works unchanged;
+ * - a handle from `SseBroadcaster.channel(name)`: the client joins that channel.
+ *
+ * @param channel the channel the route's clients join; also the default path
+ * @param options path, method, the route's event name, and per-route overrides
+ *
+ * @publicApi
+ */
+export function SseChannel(channel?: string, options: SseChannelOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
+    assertRouteOptions(`@SseChannel() on ${handlerName}`, channel, options);
+    const path = options.path ?? channel ?? '/';
+    const route: SseRouteDefinition = {
+      channel,
+      path: Array.isArray(path) ? path.join(', ') : path,
+      event: options.event ?? '',
+      retry: options.retry,
+      heartbeat: options.heartbeat,
+      maxQueuedBytes: options.maxQueuedBytes,
+      handlerName,
+    };
+    const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;
+    typed.value = boxHandlerResult(typed.value!);
+    RequestMapping({ path, method: options.method ?? RequestMethod.GET })(target, key, descriptor);
+    SetMetadata(SSE_ROUTE_METADATA, route)(target, key, descriptor);
+    UseInterceptors(SseRouteInterceptor)(target, key, descriptor);
+    // The route writes its own response: tell Nest, which then sends nothing
+    // itself, by declaring the response a parameter — at index -1, so the
+    // handler's own arguments stay exactly as the user declared them.
+    Res()(target, key as string, -1);
+    return descriptor;
+  };
+}

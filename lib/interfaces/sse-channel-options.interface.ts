@@ -1,0 +1,31 @@
+import type { RequestMethod } from '@nestjs/common';
+
+/**
+ * Options of `@SseChannel()`.
+ *
+ * @publicApi
+ */
+export interface SseChannelOptions {
+  /**
+   * Route path, relative to the controller like `@Get()`'s.
+   * @default the channel name (or the controller's root without one)
+   */
+  path?: string | string[];
+  /**
+   * HTTP method of the route; `POST` etc. work, with `@Body()`.
+   * @default RequestMethod.GET
+   */
+  method?: RequestMethod;
+  /**
+   * Event name of this route: every frame written on it that names no event
+   * of its own gets `event: <event>`. Routes sharing a channel may differ.
+   * @default undefined (clients see `message` events)
+   */
+  event?: string;
+  /** Overrides the module's `retry` for this route. */
+  retry?: number;
+  /** Overrides the module's `heartbeat` for this route (0 turns it off). */
+  heartbeat?: number;
+  /** Overrides the module's `maxQueuedBytes` for this route. */
+  maxQueuedBytes?: number;
+}

@@ -1,0 +1,70 @@
+import type { ModuleMetadata } from '@nestjs/common';
+
+/**
+ * Options of `SseModule.forRoot()`.
+ *
+ * @publicApi
+ */
+export interface SseModuleOptions {
+  /**
+   * Register the module globally, so `SseBroadcaster` and `@SseChannel()`
+   * routes work in every module without importing it again.
+   * @default true
+   */
+  global?: boolean;
+  /**
+   * Milliseconds between heartbeats (a comment written between frames so that
+   * proxies keep idle streams open); 0 turns them off. Routes may override it.
+   * @default 15000
+   */
+  heartbeat?: number;
+  /**
+   * Reconnection time in ms sent to each client once when its stream opens;
+   * unset sends none (clients then use their own default, ~3 s in browsers).
+   * Routes may override it.
+   * @default undefined
+   */
+  retry?: number;
+  /**
+   * Events each channel keeps for `Last-Event-ID` replay; 0 turns history off.
+   * @default 1000
+   */
+  history?: number;
+  /**
+   * Upper bound of the encoded size, in bytes, of a channel's history: the
+   * oldest events go first once it is passed.
+   * @default 4194304 (4 MiB)
+   */
+  historyBytes?: number;
+  /**
+   * Unsent bytes a client may have queued before it is dropped as a slow client
+   * (it can reconnect and resume from history); 0 turns the bound off. Routes
+   * may override it.
+   * @default 1048576 (1 MiB)
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Name of the event a client gets when its `Last-Event-ID` cannot be resumed
+   * (older than the history, or unknown): a signal to reload its state.
+   * @default 'sse-reset'
+   */
+  resetEvent?: string;
+}
+
+/** The module options with every default filled in. */
+export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global'>> &
+  Pick<SseModuleOptions, 'retry'>;
+
+/**
+ * Options of `SseModule.forRootAsync()`.
+ *
+ * @publicApi
+ */
+export interface SseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** @default true */
+  global?: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  inject?: any[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  useFactory: (...args: any[]) => Omit<SseModuleOptions, 'global'> | Promise<Omit<SseModuleOptions, 'global'>>;
+}

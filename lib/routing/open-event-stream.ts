@@ -1,0 +1,76 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/** Express's response is the raw one; Fastify's reply wraps it. */
+interface FrameworkResponse {
+  raw?: ServerResponse;
+  hijack?: () => void;
+  getHeaders?: () => OutgoingHttpHeaders;
+}
+
+interface FrameworkRequest {
+  raw?: IncomingMessage;
+}
+
+/** The raw request and response of an open event stream. */
+export interface OpenEventStream {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
+/**
+ * Takes the response over from the framework and sends the event-stream
+ * headers at once, keeping the headers that `@Header()`, interceptors or CORS
+ * set before. Returns nothing for a HEAD request (headers only) or a client
+ * that is already gone.
+ */
+export function openEventStream(req: unknown, res: unknown): OpenEventStream | undefined {
+  const reply = res as FrameworkResponse;
+  const request = (req as FrameworkRequest).raw ?? (req as IncomingMessage);
+  const response = reply.raw ?? (res as ServerResponse);
+  if (typeof reply.hijack === 'function') {
+    // Fastify keeps headers set through the reply on the reply until it sends.
+    const headers = reply.getHeaders?.() ?? {};
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (value !== undefined) {
+        response.setHeader(name, value);
+      }
+    }
+    reply.hijack();
+  }
+  if (response.headersSent || response.destroyed || request.destroyed) {
+    return undefined;
+  }
+  const headers: OutgoingHttpHeaders = {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+  };
+  if (request.httpVersionMajor === 1) {
+    headers.connection = 'keep-alive';
+  }
+  response.writeHead(200, headers);
+  if (request.method === 'HEAD') {
+    response.end();
+    return undefined;
+  }
+  response.flushHeaders();
+  return { request, response };
+}
+
+/**
+ * The client's last event id: the `Last-Event-ID` header, read from its raw
+ * bytes as UTF-8 (Node hands header values over as Latin-1), or else the
+ * `lastEventId` query parameter for clients that cannot set headers.
+ */
+export function readLastEventId(request: IncomingMessage): string | undefined {
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string') {
+    return Buffer.from(header, 'latin1').toString('utf8');
+  }
+  const url = request.url;
+  if (url !== undefined && url.includes('lastEventId=')) {
+    return new URL(url, 'http://localhost').searchParams.get('lastEventId') ?? undefined;
+  }
+  return undefined;
+}

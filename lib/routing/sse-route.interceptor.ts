@@ -1,0 +1,106 @@
+import {
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { isObservable, mergeMap, type Observable } from 'rxjs';
+import { SseChannelHandle } from '../broadcaster/sse-channel-handle.js';
+import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { SseConnection } from '../streaming/connection.js';
+import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
+import * as messages from '../sse.messages.js';
+import { encodeRetry } from '../wire/encoder.js';
+import { SseHandlerResult } from './handler-result.js';
+import { openEventStream, readLastEventId } from './open-event-stream.js';
+import { pipeToClient } from './pipe-to-client.js';
+import { resolveChannelName, type SseRouteDefinition } from './sse-route.js';
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+
+/**
+ * The glue between a Nest route and a stream, put on every `@SseChannel()`
+ * handler. Guards, pipes and the handler run first, as for any route, so
+ * their errors become normal HTTP errors; once the handler's result is known
+ * the response is taken over: headers go out, then the client joins a channel
+ * or gets its own Observable.
+ */
+@Injectable()
+export class SseRouteInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const route = this.reflector.get<SseRouteDefinition>(SSE_ROUTE_METADATA, context.getHandler());
+    const http = context.switchToHttp();
+    const req = http.getRequest<{ params?: Record<string, string> }>();
+    const res = http.getResponse<unknown>();
+    return next.handle().pipe(mergeMap((result) => this.stream(route, req, res, result)));
+  }
+
+  private async stream(
+    route: SseRouteDefinition,
+    req: { params?: Record<string, string> },
+    res: unknown,
+    result: unknown,
+  ): Promise<undefined> {
+    let value = result instanceof SseHandlerResult ? result.value : result;
+    if (isThenable(value)) {
+      value = await value;
+    }
+    let channelName: string | undefined;
+    if (value === undefined || value === null) {
+      channelName = resolveChannelName(route, req.params);
+      if (channelName === undefined) {
+        throw new Error(
+          `The @SseChannel() handler ${route.handlerName} returned nothing, but its route names no channel. Give @SseChannel() a channel name, or return an Observable or SseBroadcaster.channel(name).`,
+        );
+      }
+    } else if (value instanceof SseChannelHandle) {
+      channelName = value.name;
+    } else if (!isObservable(value)) {
+      throw new Error(messages.unsupportedHandlerResult(route.handlerName, value));
+    }
+
+    const stream = openEventStream(req, res);
+    if (!stream) {
+      return undefined;
+    }
+    const { options } = this.registry;
+    const connection = new SseConnection(
+      stream.request,
+      stream.response,
+      route.event,
+      route.maxQueuedBytes ?? options.maxQueuedBytes,
+    );
+    const retry = route.retry ?? options.retry;
+    if (retry !== undefined) {
+      connection.write(encodeRetry(retry));
+    }
+    if (this.registry.isShuttingDown) {
+      connection.end();
+      return undefined;
+    }
+    const heartbeat = route.heartbeat ?? options.heartbeat;
+    if (channelName !== undefined) {
+      const channel = this.registry.getOrCreate(channelName);
+      this.registry.track(connection, heartbeat, (reason) => channel.leave(connection, reason));
+      channel.join(connection, readLastEventId(stream.request));
+    } else {
+      const subscription = pipeToClient(connection, value as Observable<unknown>, this.logger, route.handlerName);
+      if (connection.closed) {
+        subscription.unsubscribe();
+      } else {
+        this.registry.track(connection, heartbeat, () => subscription.unsubscribe());
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Start-up checks of static options: module options and `@SseChannel()`
+ * options. Mistakes throw at once with a sentence that names the option.
+ */
+import { assertEventName, assertRetry } from './wire/encoder.js';
+import type { SseChannelOptions } from './interfaces/sse-channel-options.interface.js';
+import type { ResolvedSseModuleOptions, SseModuleOptions } from './interfaces/sse-module-options.interface.js';
+import * as messages from './sse.messages.js';
+import {
+  DEFAULT_HEARTBEAT,
+  DEFAULT_HISTORY,
+  DEFAULT_HISTORY_BYTES,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_RESET_EVENT,
+} from './sse.constants.js';
+
+const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent'] as const;
+const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
+
+function assertKnownKeys(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new Error(messages.unknownOption(where, key, known));
+    }
+  }
+}
+
+function assertCount(field: string, value: unknown, unit: string): asserts value is number | undefined {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
+    throw new Error(messages.invalidCount(field, value, unit));
+  }
+}
+
+function rethrowAs(where: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw new Error(`${where}: ${(error as Error).message}`);
+  }
+}
+
+/** Checks `SseModule.forRoot()` options and fills in the defaults. */
+export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSseModuleOptions {
+  const where = 'SseModule options';
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`${where} must be an object, got ${messages.quote(options)}.`);
+  }
+  assertKnownKeys(where, options, MODULE_OPTION_KEYS);
+  assertCount(`${where}.heartbeat`, options.heartbeat, 'milliseconds; 0 turns heartbeats off');
+  assertCount(`${where}.history`, options.history, 'events kept per channel; 0 turns history off');
+  assertCount(`${where}.historyBytes`, options.historyBytes, 'bytes');
+  assertCount(`${where}.maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
+  if (options.retry !== undefined) {
+    rethrowAs(where, () => assertRetry(options.retry, 'retry'));
+  }
+  if (options.resetEvent !== undefined) {
+    rethrowAs(where, () => assertEventName(options.resetEvent, 'resetEvent'));
+  }
+  return {
+    heartbeat: options.heartbeat ?? DEFAULT_HEARTBEAT,
+    retry: options.retry,
+    history: options.history ?? DEFAULT_HISTORY,
+    historyBytes: options.historyBytes ?? DEFAULT_HISTORY_BYTES,
+    maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
+  };
+}
+
+/** Checks the options of one `@SseChannel()` route. */
+export function assertRouteOptions(where: string, channel: unknown, options: SseChannelOptions): void {
+  if (channel !== undefined && (typeof channel !== 'string' || channel === '')) {
+    throw new Error(`${where}: ${messages.invalidChannelName(channel)}`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`${where}: options must be an object, got ${messages.quote(options)}.`);
+  }
+  assertKnownKeys(where, options, ROUTE_OPTION_KEYS);
+  if (options.event !== undefined) {
+    rethrowAs(where, () => assertEventName(options.event, 'event'));
+  }
+  if (options.retry !== undefined) {
+    rethrowAs(where, () => assertRetry(options.retry, 'retry'));
+  }
+  assertCount(`${where} option heartbeat`, options.heartbeat, 'milliseconds; 0 turns heartbeats off');
+  assertCount(`${where} option maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
+}

@@ -1,0 +1,12 @@
+/** Injection token of the resolved module options. */
+export const SSE_MODULE_OPTIONS = Symbol('SSE_MODULE_OPTIONS');
+/** Metadata key of an `@SseChannel()` route. */
+export const SSE_ROUTE_METADATA = 'nestjs-sse-channel:route';
+/** Logger context of the library. */
+export const SSE_LOGGER_CONTEXT = 'SseModule';
+
+export const DEFAULT_HEARTBEAT = 15_000;
+export const DEFAULT_HISTORY = 1000;
+export const DEFAULT_HISTORY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+export const DEFAULT_RESET_EVENT = 'sse-reset';

@@ -1,0 +1,67 @@
+/**
+ * Error message factories: every message names the field, quotes the value and
+ * says how to fix it.
+ */
+
+/** Quotes a value for an error message, short and with control characters visible. */
+export function quote(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') {
+    text = JSON.stringify(value);
+  } else if (typeof value === 'bigint') {
+    text = `${value}n`;
+  } else if (typeof value === 'function') {
+    text = `[function ${value.name || 'anonymous'}]`;
+  } else if (typeof value === 'symbol' || value === undefined) {
+    text = String(value);
+  } else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export const lineBreakInField = (field: string, value: unknown, fix: string) =>
+  `Invalid SSE ${field} ${quote(value)}: it must not contain CR or LF (a line break would split the frame). ${fix}`;
+
+export const nulInId = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: it must not contain NUL (clients ignore such an id). Remove the NUL character.`;
+
+export const nonAsciiId = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: ids must be printable ASCII (0x20-0x7E), the only characters every client sends back intact in Last-Event-ID. Encode the id, e.g. with encodeURIComponent().`;
+
+export const notAString = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: it must be a string.`;
+
+export const invalidRetry = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: it must be a non-negative integer number of milliseconds (clients ignore anything else).`;
+
+export const invalidMilliseconds = (field: string, value: unknown) =>
+  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (milliseconds; 0 turns it off).`;
+
+export const invalidCount = (field: string, value: unknown, unit: string) =>
+  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (${unit}).`;
+
+export const lonelySurrogate = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: it contains a lone UTF-16 surrogate, which cannot be encoded as UTF-8 (clients would see U+FFFD). Fix the string, e.g. with String.prototype.toWellFormed().`;
+
+export const unencodableData = (field: string, value: unknown, reason: string) =>
+  `Invalid SSE ${field} ${quote(value)}: ${reason}. Send a string, a number, a boolean, null, or a JSON-serializable object or array.`;
+
+export const messageWithoutData = (field: string) =>
+  `Invalid SSE message: it has an ${field} but no "data". Clients dispatch nothing for a frame without data; add "data" (an empty string is fine).`;
+
+export const unknownOption = (where: string, key: string, known: readonly string[]) =>
+  `Unknown option "${key}" in ${where}. Known options: ${known.join(', ')}.`;
+
+export const invalidChannelName = (value: unknown) =>
+  `Invalid SSE channel name ${quote(value)}: it must be a non-empty string.`;
+
+export const missingChannelParam = (channel: string, param: string, path: string) =>
+  `@SseChannel(${quote(channel)}) needs the route parameter ":${param}", but the route ${quote(path)} has none. Add ":${param}" to the route path or use a channel name without it.`;
+
+export const unsupportedHandlerResult = (handler: string, value: unknown) =>
+  `The @SseChannel() handler ${handler} returned ${quote(value)}. Return nothing (the client joins the route's channel), an Observable (the client's own stream), a Promise of one, or a channel from SseBroadcaster.channel().`;
