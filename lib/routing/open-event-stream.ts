@@ -38,7 +38,8 @@ export function openEventStream(req: unknown, res: unknown): OpenEventStream | u
     }
     reply.hijack();
   }
-  if (response.headersSent || response.destroyed || request.destroyed) {
+  // (The request itself may be destroyed already: a body, once read, ends it.)
+  if (response.headersSent || response.destroyed || response.writableEnded || request.socket?.destroyed) {
     return undefined;
   }
   const headers: OutgoingHttpHeaders = {

@@ -3,7 +3,7 @@ import { SseTestStream, type SseTestEvent, type SseTestRequest, type SseTestTarg
 
 /** How many events to collect, and what to do once the stream is open. */
 export interface CollectSseEventsOptions extends SseTestRequest {
-  /** Stop after this many events (retry-only frames do not count). */
+  /** Stop after this many events. */
   count?: number;
   /** Stop as soon as this returns true for the events so far. */
   until?: (events: SseTestEvent[]) => boolean;
@@ -45,7 +45,7 @@ export async function collectSseEvents(
 ): Promise<CollectedSseEvents> {
   const { count, until, timeout, onOpen, ...request } = options;
   const stream = await SseTestStream.open(target, request);
-  const result = () => ({ status: stream.status, headers: stream.headers, events: stream.messages, body: stream.body });
+  const result = () => ({ status: stream.status, headers: stream.headers, events: stream.events, body: stream.body });
   try {
     if (stream.status !== 200 || stream.body !== '' || !/^text\/event-stream\b/.test(String(stream.headers['content-type']))) {
       await stream.waitForEnd(timeout);
@@ -55,7 +55,7 @@ export async function collectSseEvents(
     if (count !== undefined) {
       await stream.waitForEvents(count, timeout);
     } else if (until !== undefined) {
-      await stream.waitFor(() => until(stream.messages), { timeout, what: 'the events `until` waits for' });
+      await stream.waitFor(() => until(stream.events), { timeout, what: 'the events `until` waits for' });
     } else {
       await stream.waitForEnd(timeout);
     }

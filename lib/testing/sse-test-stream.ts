@@ -8,6 +8,7 @@ export interface SseTestEvent {
   event: string;
   data: string;
   id: string | undefined;
+  /** The reconnection time in effect when the event arrived (from `retry:` lines), if any. */
   retry: number | undefined;
 }
 
@@ -60,6 +61,8 @@ async function resolveBaseUrl(target: SseTestTarget): Promise<{ url: string; rel
 export class SseTestStream {
   readonly events: SseTestEvent[] = [];
   readonly comments: string[] = [];
+  /** The last `retry:` value received, if any. */
+  retry: number | undefined = undefined;
   /** Every byte received, as UTF-8 text. */
   raw = '';
   /** The non-event-stream response body, once ended. */
@@ -78,12 +81,11 @@ export class SseTestStream {
     const isEventStream = status === 200 && /^text\/event-stream\b/.test(String(headers['content-type'] ?? ''));
     const parser = createParser({
       onEvent: (message: EventSourceMessage) => {
-        this.events.push({ event: message.event ?? 'message', data: message.data, id: message.id, retry: undefined });
+        this.events.push({ event: message.event || 'message', data: message.data, id: message.id, retry: this.retry });
         this.notify();
       },
       onRetry: (retry: number) => {
-        this.events.push({ event: 'retry', data: '', id: undefined, retry });
-        this.notify();
+        this.retry = retry;
       },
       onComment: (comment: string) => {
         this.comments.push(comment);
@@ -137,11 +139,6 @@ export class SseTestStream {
     });
   }
 
-  /** The events without the `retry` pseudo-events. */
-  get messages(): SseTestEvent[] {
-    return this.events.filter((event) => event.retry === undefined);
-  }
-
   /**
    * Waits until `predicate` holds for the events so far.
    * A timeout rejects with how many events had arrived.
@@ -175,12 +172,9 @@ export class SseTestStream {
     });
   }
 
-  /** Waits until `count` events (not counting `retry` ones) have arrived. */
+  /** Waits until `count` events have arrived. */
   waitForEvents(count: number, timeout?: number): Promise<SseTestEvent[]> {
-    return this.waitFor((events) => events.filter((e) => e.retry === undefined).length >= count, {
-      timeout,
-      what: `${count} event(s)`,
-    }).then(() => this.messages);
+    return this.waitFor((events) => events.length >= count, { timeout, what: `${count} event(s)` });
   }
 
   /** Resolves once the server has ended the response (or the connection closed). */
@@ -204,8 +198,8 @@ export class SseTestStream {
   }
 
   private describe(): string {
-    const count = this.messages.length;
-    return `${count} event(s) arrived (status ${this.status}${count ? `, last: ${JSON.stringify(this.messages[count - 1])}` : ''})`;
+    const count = this.events.length;
+    return `${count} event(s) arrived (status ${this.status}${count ? `, last: ${JSON.stringify(this.events[count - 1])}` : ''})`;
   }
 
   private notify(): void {

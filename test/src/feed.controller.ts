@@ -1,0 +1,134 @@
+import {
+  Body,
+  CanActivate,
+  Controller,
+  Header,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Param,
+  ParseIntPipe,
+  Post,
+  RequestMethod,
+  Sse,
+  UseGuards,
+  type MessageEvent,
+} from '@nestjs/common';
+import { concat, interval, map, Observable, of, take, throwError } from 'rxjs';
+import { SseBroadcaster, SseChannel } from '../../lib/index.js';
+
+@Injectable()
+export class DenyGuard implements CanActivate {
+  canActivate(): boolean {
+    return false;
+  }
+}
+
+/** What per-client Observables did, so tests can see their teardown run. */
+export const observed = { subscribed: 0, tornDown: 0 };
+
+/** The handler body an `@Sse()` user already has. */
+function legacyTicks(): Observable<MessageEvent> {
+  return interval(5).pipe(
+    take(3),
+    map((i) => ({ data: { i, text: `tick ${i}` }, id: String(i + 1), type: 'tick' })),
+  );
+}
+
+export class SearchDto {
+  terms!: string[];
+}
+
+@Controller('feed')
+export class FeedController {
+  constructor(private readonly broadcaster: SseBroadcaster) {}
+
+  @SseChannel('news', { event: 'news' })
+  news(): void {}
+
+  @SseChannel('news', { path: 'news-alerts', event: 'alert' })
+  newsAlerts(): void {}
+
+  @SseChannel('news', { path: 'news-plain' })
+  newsPlain(): void {}
+
+  @SseChannel('rooms/:id', { event: 'chat' })
+  room(): void {}
+
+  @Post('rooms/:id')
+  say(@Param('id') id: string, @Body() body: { text: string }): { id: string } {
+    return { id: this.broadcaster.publish(`rooms/${id}`, body) };
+  }
+
+  @SseChannel(undefined, { path: 'pick/:name', event: 'picked' })
+  pick(@Param('name') name: string) {
+    return this.broadcaster.channel(`picked-${name}`);
+  }
+
+  @SseChannel(undefined, { path: 'count/:n', event: 'count' })
+  count(@Param('n', ParseIntPipe) n: number): Observable<number> {
+    return interval(1).pipe(take(n));
+  }
+
+  @SseChannel(undefined, { path: 'search', method: RequestMethod.POST, event: 'result' })
+  async search(@Body() body: SearchDto): Promise<Observable<{ term: string; rank: number }>> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return of(...body.terms.map((term, rank) => ({ term, rank })));
+  }
+
+  @UseGuards(DenyGuard)
+  @SseChannel('secret')
+  secret(): void {}
+
+  @SseChannel(undefined, { path: 'fails' })
+  fails(): Observable<unknown> {
+    return concat(of('first'), throwError(() => new Error('database password is hunter2')));
+  }
+
+  @SseChannel(undefined, { path: 'fails-http' })
+  failsHttp(): Observable<unknown> {
+    return concat(of('first'), throwError(() => new HttpException('Quota exceeded', HttpStatus.TOO_MANY_REQUESTS)));
+  }
+
+  @SseChannel(undefined, { path: 'bad-value', event: 'item' })
+  badValue(): Observable<unknown> {
+    return of({ ok: 1 }, { data: 1n }, { never: 'sent' });
+  }
+
+  @SseChannel(undefined, { path: 'throws-early' })
+  throwsEarly(): Observable<unknown> {
+    throw new HttpException('Not in this room', HttpStatus.BAD_REQUEST);
+  }
+
+  @SseChannel(undefined, { path: 'returns-string' })
+  returnsString(): unknown {
+    return 'not a stream';
+  }
+
+  @SseChannel(undefined, { path: 'endless', event: 'beat' })
+  endless(): Observable<number> {
+    return new Observable<number>((subscriber) => {
+      observed.subscribed++;
+      let n = 0;
+      const timer = setInterval(() => subscriber.next(n++), 5);
+      return () => {
+        clearInterval(timer);
+        observed.tornDown++;
+      };
+    });
+  }
+
+  @Header('X-Custom', 'kept')
+  @SseChannel('headers')
+  withHeader(): void {}
+
+  @Sse('legacy')
+  legacy(): Observable<MessageEvent> {
+    return legacyTicks();
+  }
+
+  @SseChannel(undefined, { path: 'drop-in' })
+  dropIn(): Observable<MessageEvent> {
+    return legacyTicks();
+  }
+}

@@ -1,0 +1,47 @@
+import { isSseMessage, toFrameParts } from '../../lib/wire/message.js';
+import { encodeFrame } from '../../lib/wire/encoder.js';
+
+describe('message objects and plain data', () => {
+  it('tells message objects from plain data', () => {
+    expect(isSseMessage({ data: 1 })).toBe(true);
+    expect(isSseMessage({ data: 1, event: 'x', id: '1', retry: 5, comment: 'c' })).toBe(true);
+    expect(isSseMessage({ data: 'x', type: 'tick' })).toBe(true); // Nest's MessageEvent
+    expect(isSseMessage({ comment: 'ping' })).toBe(true);
+    expect(isSseMessage({ retry: 100 })).toBe(true);
+    expect(isSseMessage({ data: 1, user: 'x' })).toBe(false); // another key: plain data
+    expect(isSseMessage({ id: '1', name: 'n' })).toBe(false);
+    expect(isSseMessage({ event: 'x' })).toBe(false); // no data, comment or retry
+    expect(isSseMessage([{ data: 1 }])).toBe(false);
+    expect(isSseMessage('data')).toBe(false);
+    expect(isSseMessage(null)).toBe(false);
+    class Data {
+      data = 1;
+    }
+    expect(isSseMessage(new Data())).toBe(false);
+  });
+
+  it('plain data becomes the data of one frame with the route event name', () => {
+    expect(encodeFrame(toFrameParts({ id: 1, name: 'n' }, 'user'))).toBe('event: user\ndata: {"id":1,"name":"n"}\n\n');
+    expect(encodeFrame(toFrameParts('hi'))).toBe('data: hi\n\n');
+  });
+
+  it('a message keeps its own event name over the route\'s; `type` counts as the name', () => {
+    expect(encodeFrame(toFrameParts({ data: 'x', event: 'own' }, 'route'))).toBe('event: own\ndata: x\n\n');
+    expect(encodeFrame(toFrameParts({ data: 'x', type: 'tick', id: 3 }, 'route'))).toBe('event: tick\nid: 3\ndata: x\n\n');
+    expect(encodeFrame(toFrameParts({ data: { a: 1 } }, 'route'))).toBe('event: route\ndata: {"a":1}\n\n');
+  });
+
+  it('a comment-only message is a comment, with no event', () => {
+    expect(encodeFrame(toFrameParts({ comment: 'ping' }, 'route'))).toBe(': ping\n\n');
+  });
+
+  it('refuses bad fields with the field named', () => {
+    expect(() => toFrameParts({ data: 1, event: 'a\nb' })).toThrow(/Invalid SSE event "a\\nb"/);
+    expect(() => toFrameParts({ data: 1, type: 'a\rb' })).toThrow(/Invalid SSE type "a\\rb"/);
+    expect(() => toFrameParts({ data: 1, id: 'x\0' })).toThrow(/Invalid SSE id .*NUL/);
+    expect(() => toFrameParts({ data: 1, retry: -5 })).toThrow(/Invalid SSE retry -5/);
+    expect(() => toFrameParts({ data: 1n })).toThrow(/Invalid SSE data 1n/);
+    expect(() => toFrameParts({ comment: 5 })).toThrow(/Invalid SSE comment 5: it must be a string/);
+    expect(() => toFrameParts({ data: undefined, event: 'x', comment: 'c' })).toThrow(/has an "event" but no "data"/);
+  });
+});
