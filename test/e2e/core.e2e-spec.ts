@@ -118,7 +118,7 @@ describe.each(PLATFORMS)('core on %s', (platform) => {
       'rooms/messages',
       interval(2).pipe(
         take(3),
-        map((n) => (n === 1 ? { data: 1n } : { data: `n${n}`, event: 'custom' })),
+        map((n): unknown => (n === 1 ? { data: 1n } : { data: `n${n}`, event: 'custom' })),
       ),
     );
     const events = await stream.waitForEvents(2);

@@ -1,0 +1,120 @@
+import * as common from '@nestjs/common';
+import { Controller, Injectable, Module } from '@nestjs/common';
+import { SseBroadcaster, SseChannel, SseModule } from '../../lib/index.js';
+import { SseTestStream } from '../../lib/testing/index.js';
+import { createTestApp, PLATFORMS } from '../src/create-app.js';
+
+@Controller()
+class PingController {
+  @SseChannel('ping', { event: 'pong' })
+  ping(): void {}
+}
+
+@Injectable()
+class ConfigStub {
+  readonly retry = 1234;
+}
+
+@Module({ providers: [ConfigStub], exports: [ConfigStub] })
+class ConfigStubModule {}
+
+describe('the Nest major under test', () => {
+  it(`is Nest ${process.env.SSE_EXPECT_NEST_MAJOR}`, () => {
+    const isNest12 = 'StandardSchemaValidationPipe' in common;
+    expect(isNest12 ? '12' : '11').toBe(process.env.SSE_EXPECT_NEST_MAJOR);
+  });
+});
+
+describe.each(PLATFORMS)('SseModule on %s', (platform) => {
+  it('forRootAsync() takes options from a factory with injected providers', async () => {
+    const t = await createTestApp(platform, {
+      imports: [
+        SseModule.forRootAsync({
+          imports: [ConfigStubModule],
+          inject: [ConfigStub],
+          useFactory: (config: ConfigStub) => ({ retry: config.retry, heartbeat: 0 }),
+        }),
+      ],
+      controllers: [PingController],
+    });
+    try {
+      const stream = await SseTestStream.open(t.server, { path: '/ping' });
+      t.app.get(SseBroadcaster).publish('ping', 'x');
+      const [event] = await stream.waitForEvents(1);
+      expect(stream.raw.startsWith('retry: 1234\n\n')).toBe(true);
+      expect(event).toMatchObject({ event: 'pong', data: 'x', retry: 1234 });
+      await stream.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('forRootAsync() checks the options the factory returns', async () => {
+    await expect(
+      createTestApp(platform, {
+        imports: [SseModule.forRootAsync({ useFactory: () => ({ heartbeat: -5 }) })],
+        controllers: [PingController],
+      }),
+    ).rejects.toThrow(/Invalid SseModule options\.heartbeat -5/);
+  });
+
+  it('global: false makes SseModule a plain module that must be imported where used', async () => {
+    @Injectable()
+    class NeedsBroadcaster {
+      constructor(readonly broadcaster: SseBroadcaster) {}
+    }
+    @Module({ providers: [NeedsBroadcaster] })
+    class FeatureWithoutImport {}
+    await expect(
+      createTestApp(platform, { imports: [SseModule.forRoot({ global: false }), FeatureWithoutImport] }),
+    ).rejects.toThrow(/SseBroadcaster/);
+
+    @Module({ imports: [SseModule.forRoot({ global: false })], providers: [NeedsBroadcaster] })
+    class FeatureWithImport {}
+    const t = await createTestApp(platform, { imports: [FeatureWithImport] });
+    expect(t.app.get(NeedsBroadcaster).broadcaster).toBeInstanceOf(SseBroadcaster);
+    await t.close();
+  });
+});
+
+describe('start-up checks of static options', () => {
+  it('forRoot() refuses bad options, naming the option and the fix', () => {
+    expect(() => SseModule.forRoot({ heartbeat: 1.5 })).toThrow(/Invalid SseModule options\.heartbeat 1\.5: it must be a non-negative integer/);
+    expect(() => SseModule.forRoot({ history: -1 })).toThrow(/SseModule options\.history -1/);
+    expect(() => SseModule.forRoot({ maxQueuedBytes: '1mb' as never })).toThrow(/maxQueuedBytes "1mb"/);
+    expect(() => SseModule.forRoot({ retry: -3 })).toThrow(/SseModule options: Invalid SSE retry -3/);
+    expect(() => SseModule.forRoot({ resetEvent: 'a\nb' })).toThrow(/Invalid SSE resetEvent "a\\nb"/);
+    expect(() => SseModule.forRoot({ hearbeat: 5 } as never)).toThrow(/Unknown option "hearbeat" in SseModule options/);
+  });
+
+  it('@SseChannel() refuses bad route options when the class is defined', () => {
+    expect(() => {
+      class Bad {
+        @SseChannel('x', { event: 'a\nb' })
+        route(): void {}
+      }
+      return Bad;
+    }).toThrow(/@SseChannel\(\) on Bad\.route: Invalid SSE event "a\\nb": it must not contain CR or LF/);
+    expect(() => {
+      class Bad {
+        @SseChannel('x', { retry: -1 })
+        route(): void {}
+      }
+      return Bad;
+    }).toThrow(/Bad\.route: Invalid SSE retry -1/);
+    expect(() => {
+      class Bad {
+        @SseChannel('', {})
+        route(): void {}
+      }
+      return Bad;
+    }).toThrow(/Invalid SSE channel name ""/);
+    expect(() => {
+      class Bad {
+        @SseChannel('x', { evnt: 'typo' } as never)
+        route(): void {}
+      }
+      return Bad;
+    }).toThrow(/Unknown option "evnt" in @SseChannel\(\) on Bad\.route/);
+  });
+});
