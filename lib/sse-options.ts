@@ -14,7 +14,8 @@ import {
   DEFAULT_RESET_EVENT,
 } from './sse.constants.js';
 
-const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent'] as const;
+const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels'] as const;
+const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
 
 function assertKnownKeys(where: string, options: object, known: readonly string[]): void {
@@ -56,6 +57,19 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.resetEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.resetEvent, 'resetEvent'));
   }
+  const channels = options.channels ?? {};
+  if (channels === null || typeof channels !== 'object') {
+    throw new Error(`Invalid ${where}.channels ${messages.quote(channels)}: pass an object like { 'rooms/:id': { history: 100 } }.`);
+  }
+  for (const [name, settings] of Object.entries(channels)) {
+    const at = `${where}.channels[${messages.quote(name)}]`;
+    if (settings === null || typeof settings !== 'object') {
+      throw new Error(`Invalid ${at} ${messages.quote(settings)}: pass an object like { history: 100 }.`);
+    }
+    assertKnownKeys(at, settings, CHANNEL_SETTING_KEYS);
+    assertCount(`${at}.history`, settings.history, 'events kept; 0 turns history off');
+    assertCount(`${at}.historyBytes`, settings.historyBytes, 'bytes');
+  }
   return {
     heartbeat: options.heartbeat ?? DEFAULT_HEARTBEAT,
     retry: options.retry,
@@ -63,6 +77,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     historyBytes: options.historyBytes ?? DEFAULT_HISTORY_BYTES,
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
+    channels,
   };
 }
 

@@ -1,1 +1,2 @@
+export * from './last-event-id.decorator.js';
 export * from './sse-channel.decorator.js';

@@ -44,11 +44,30 @@ export interface SseModuleOptions {
    */
   maxQueuedBytes?: number;
   /**
+   * Per-channel overrides of `history` and `historyBytes`, by channel name or
+   * pattern with `:param` segments (`'rooms/:id'` matches `rooms/42`). An exact
+   * name wins over a pattern; the first matching pattern wins.
+   * @default {}
+   */
+  channels?: Record<string, SseChannelSettings>;
+  /**
    * Name of the event a client gets when its `Last-Event-ID` cannot be resumed
    * (older than the history, or unknown): a signal to reload its state.
    * @default 'sse-reset'
    */
   resetEvent?: string;
+}
+
+/**
+ * History settings of one channel (or of the channels a pattern matches).
+ *
+ * @publicApi
+ */
+export interface SseChannelSettings {
+  /** Events kept for replay; 0 turns history off. */
+  history?: number;
+  /** Bound on the encoded size of the history, in bytes. */
+  historyBytes?: number;
 }
 
 /** The module options with every default filled in. */

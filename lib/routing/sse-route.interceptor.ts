@@ -84,8 +84,11 @@ export class SseRouteInterceptor implements NestInterceptor {
     if (retry !== undefined) {
       connection.write(encodeRetry(retry));
     }
+    if (connection.closed) {
+      return undefined;
+    }
     if (this.registry.isShuttingDown) {
-      connection.end();
+      connection.end(undefined, true);
       return undefined;
     }
     const heartbeat = route.heartbeat ?? options.heartbeat;

@@ -1,9 +1,12 @@
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
-import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import { Channel } from './channel.js';
+import { ChannelSettingsResolver } from './channel-settings.js';
 import type { CloseReason, SseConnection } from './connection.js';
 import { Heartbeat } from './heartbeat.js';
+
+const SLOW_WARNING_INTERVAL = 10_000;
 
 /**
  * The in-process state behind the broadcaster and the routes: the channels by
@@ -16,8 +19,15 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
   private readonly connections = new Set<SseConnection>();
   readonly heartbeat = new Heartbeat();
   private shuttingDown = false;
+  private readonly settings: ChannelSettingsResolver;
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+  /** Slow-client warnings: at most one per interval, with the count of drops since. */
+  private slowDrops = 0;
+  private lastSlowWarning = 0;
 
-  constructor(@Inject(SSE_MODULE_OPTIONS) readonly options: ResolvedSseModuleOptions) {}
+  constructor(@Inject(SSE_MODULE_OPTIONS) readonly options: ResolvedSseModuleOptions) {
+    this.settings = new ChannelSettingsResolver(options);
+  }
 
   get(name: string): Channel | undefined {
     return this.channels.get(name);
@@ -26,7 +36,7 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
   getOrCreate(name: string): Channel {
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = new Channel(name, this.options, this.disposeIfIdle);
+      channel = new Channel(name, this.settings.for(name), this.disposeIfIdle);
       this.channels.set(name, channel);
     }
     return channel;
@@ -56,8 +66,25 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     connection.onClose = (conn, reason) => {
       this.connections.delete(conn);
       this.heartbeat.remove(conn, heartbeatMs);
+      if (reason === 'slow') {
+        this.warnSlow(conn);
+      }
       onClose(reason);
     };
+  }
+
+  private warnSlow(connection: SseConnection): void {
+    this.slowDrops++;
+    const now = Date.now();
+    if (now - this.lastSlowWarning < SLOW_WARNING_INTERVAL) {
+      return;
+    }
+    this.lastSlowWarning = now;
+    const { remoteAddress } = connection.request.socket;
+    this.logger.warn(
+      `Dropped ${this.slowDrops} slow client(s) in the last ${SLOW_WARNING_INTERVAL / 1000} s (latest: ${connection.request.method} ${connection.request.url} from ${remoteAddress ?? 'unknown'}): more than maxQueuedBytes were waiting to be sent. They can reconnect and resume from history.`,
+    );
+    this.slowDrops = 0;
   }
 
   /** Ends every open stream and stops the heartbeat. */
@@ -65,7 +92,7 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     this.shuttingDown = true;
     this.heartbeat.stop();
     for (const connection of this.connections) {
-      connection.end();
+      connection.end(undefined, true);
     }
     this.connections.clear();
   }

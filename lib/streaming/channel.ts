@@ -27,8 +27,10 @@ export interface ChannelStats {
  * event name in use, the same bytes for every client of a group.
  */
 export class Channel {
-  /** Clients grouped by the event name of their route ('' for none). */
+  /** Live clients grouped by the event name of their route ('' for none). */
   private readonly groups = new Map<string, Set<SseConnection>>();
+  /** Clients that joined but are not live yet (being replayed to); they move to their group once caught up. */
+  private readonly catchingUp = new Set<SseConnection>();
   private readonly history: EventHistory;
   private pending: ChannelEvent[] = [];
   private flushQueued = false;
@@ -68,7 +70,7 @@ export class Channel {
     this.lastId = eventId;
     this.stats.published++;
     this.history.add(entry);
-    if (this.clients > 0) {
+    if (this.groups.size > 0) {
       this.pending.push(entry);
       if (!this.flushQueued) {
         this.flushQueued = true;
@@ -85,30 +87,32 @@ export class Channel {
   join(connection: SseConnection, lastEventId?: string): void {
     // Events published earlier in this turn go to the clients that were there.
     this.flush();
-    if (lastEventId !== undefined && lastEventId !== '') {
-      this.resume(connection, lastEventId);
-    }
-    let group = this.groups.get(connection.eventName);
-    if (!group) {
-      group = new Set();
-      this.groups.set(connection.eventName, group);
-    }
-    group.add(connection);
     this.clients++;
     this.stats.clients = this.clients;
+    // A member from here on, live only once it has what it missed.
+    this.catchingUp.add(connection);
+    if (lastEventId !== undefined && lastEventId !== '' && lastEventId !== this.lastId) {
+      if (this.history.after(lastEventId)) {
+        this.catchUp(connection, lastEventId);
+        return;
+      }
+      this.sendReset(connection, lastEventId);
+    }
+    this.goLive(connection);
   }
 
   /** Removes a client whose stream ended. */
   leave(connection: SseConnection, reason: CloseReason): void {
     const group = this.groups.get(connection.eventName);
-    if (!group?.delete(connection)) {
+    if (group?.delete(connection)) {
+      if (group.size === 0) {
+        this.groups.delete(connection.eventName);
+      }
+    } else if (!this.catchingUp.delete(connection)) {
       return;
     }
     if (reason === 'slow') {
       this.stats.droppedSlow++;
-    }
-    if (group.size === 0) {
-      this.groups.delete(connection.eventName);
     }
     this.clients--;
     this.stats.clients = this.clients;
@@ -121,27 +125,73 @@ export class Channel {
   /** Ends every client's stream of this channel. */
   close(): void {
     this.flush();
+    const everyone = [...this.catchingUp];
     for (const group of this.groups.values()) {
-      for (const connection of group) {
-        connection.end();
-      }
+      everyone.push(...group);
+    }
+    for (const connection of everyone) {
+      connection.end();
     }
   }
 
-  private resume(connection: SseConnection, lastEventId: string): void {
-    if (lastEventId === this.lastId) {
+  /** Moves a client that has all it missed into its live group (unless it is gone). */
+  private goLive(connection: SseConnection): void {
+    if (!this.catchingUp.delete(connection) || connection.closed) {
       return;
     }
-    const missed = this.history.after(lastEventId);
-    if (missed) {
-      if (missed.length > 0) {
-        connection.write(this.frames(missed, connection.eventName));
-        this.stats.replayed += missed.length;
+    let group = this.groups.get(connection.eventName);
+    if (!group) {
+      group = new Set();
+      this.groups.set(connection.eventName, group);
+    }
+    group.add(connection);
+  }
+
+  /**
+   * Replays the history after `cursor` at the pace the client reads it: a
+   * slice of at most half the client's queue bound, the next once that one
+   * has been flushed to the socket. Events published meanwhile land in the
+   * history, so the client is still behind; once the last missed event is
+   * written it joins the live group in the same turn — no gap, no duplicate,
+   * and never more queued for it than the bound.
+   */
+  private catchUp(connection: SseConnection, cursor: string): void {
+    if (connection.closed || !this.catchingUp.has(connection)) {
+      return;
+    }
+    this.flush();
+    const missed = this.history.after(cursor);
+    if (!missed || missed.length === 0) {
+      if (!missed) {
+        // The history moved past the client while it was catching up.
+        this.sendReset(connection, cursor);
       }
+      this.goLive(connection);
       return;
     }
+    const budget = connection.maxQueuedBytes > 0 ? connection.maxQueuedBytes / 2 : Infinity;
+    let text = '';
+    let count = 0;
+    for (const entry of missed) {
+      if (count > 0 && text.length + entry.body.length > budget) {
+        break;
+      }
+      text += this.frameOf(entry, connection.eventName);
+      count++;
+    }
+    const next = missed[count - 1].id;
+    this.stats.replayed += count;
+    if (count === missed.length) {
+      connection.write(text);
+      this.goLive(connection);
+      return;
+    }
+    connection.write(text, () => this.catchUp(connection, next));
+  }
+
+  private sendReset(connection: SseConnection, lastEventId: string): void {
     this.stats.resets++;
-    const reason = this.lastId === undefined ? 'unknown-id' : this.isOwnId(lastEventId) ? 'history-exceeded' : 'unknown-id';
+    const reason = this.lastId !== undefined && lastEventId.startsWith(`${this.epoch}-`) ? 'history-exceeded' : 'unknown-id';
     connection.write(
       encodeFrame({
         event: this.settings.resetEvent,
@@ -151,17 +201,9 @@ export class Channel {
     );
   }
 
-  private isOwnId(id: string): boolean {
-    return id.startsWith(`${this.epoch}-`);
-  }
-
-  private frames(events: ChannelEvent[], groupEvent: string): string {
-    let text = '';
-    for (const entry of events) {
-      const event = entry.event ?? groupEvent;
-      text += event === '' ? entry.body : `event: ${event}\n${entry.body}`;
-    }
-    return text;
+  private frameOf(entry: ChannelEvent, groupEvent: string): string {
+    const event = entry.event ?? groupEvent;
+    return event === '' ? entry.body : `event: ${event}\n${entry.body}`;
   }
 
   private readonly flush = (): void => {
@@ -172,7 +214,11 @@ export class Channel {
     const events = this.pending;
     this.pending = [];
     for (const [eventName, group] of this.groups) {
-      const bytes = Buffer.from(this.frames(events, eventName), 'utf8');
+      let text = '';
+      for (const entry of events) {
+        text += this.frameOf(entry, eventName);
+      }
+      const bytes = Buffer.from(text, 'utf8');
       for (const connection of group) {
         connection.write(bytes);
       }

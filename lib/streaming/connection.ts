@@ -25,7 +25,8 @@ export class SseConnection {
     readonly response: ServerResponse,
     /** The route's event name for frames that carry none ('' for none). */
     readonly eventName: string,
-    private readonly maxQueuedBytes: number,
+    /** Unsent bytes allowed before the client is dropped as slow (0: no bound). */
+    readonly maxQueuedBytes: number,
   ) {
     response.once('close', this.handleClientClose);
   }
@@ -35,13 +36,16 @@ export class SseConnection {
     return this.response.writableLength;
   }
 
-  /** Writes whole frames; returns false if the client is gone or was dropped as slow. */
-  write(chunk: string | Buffer): boolean {
+  /**
+   * Writes whole frames; returns false if the client is gone or was dropped as
+   * slow. `onFlushed` runs once the chunk has been handed to the socket.
+   */
+  write(chunk: string | Buffer, onFlushed?: () => void): boolean {
     if (this.closed) {
       return false;
     }
     this.wroteSinceHeartbeat = true;
-    this.response.write(chunk);
+    this.response.write(chunk, onFlushed);
     if (this.maxQueuedBytes > 0 && this.response.writableLength > this.maxQueuedBytes) {
       this.finish('slow');
       this.response.destroy();
@@ -50,8 +54,12 @@ export class SseConnection {
     return true;
   }
 
-  /** Ends the stream from the server side, after what was written so far. */
-  end(lastChunk?: string | Buffer): void {
+  /**
+   * Ends the stream from the server side, after what was written so far.
+   * With `closeSocket` (on shutdown) the keep-alive connection is closed too,
+   * so that the server's close() need not wait for it to idle out.
+   */
+  end(lastChunk?: string | Buffer, closeSocket = false): void {
     if (this.closed) {
       return;
     }
@@ -60,6 +68,9 @@ export class SseConnection {
     }
     this.finish('server');
     this.response.end();
+    if (closeSocket) {
+      this.request.socket?.end();
+    }
   }
 
   private readonly handleClientClose = (): void => {

@@ -1,0 +1,34 @@
+import { Controller, Param } from '@nestjs/common';
+import { defer, interval, map, take } from 'rxjs';
+import { LastEventId, SseChannel } from '../../lib/index.js';
+
+/** Routes for the delivery suite: replay, heartbeat, slow clients. */
+@Controller('live')
+export class DeliveryController {
+  @SseChannel('live/:topic', { path: ':topic', event: 'update' })
+  topic(): void {}
+
+  @SseChannel('live/:topic', { path: ':topic/raw' })
+  topicRaw(): void {}
+
+  @SseChannel('live/:topic', { path: ':topic/quick', retry: 20 })
+  quick(): void {}
+
+  @SseChannel('live/:topic', { path: ':topic/beat', heartbeat: 15 })
+  beat(): void {}
+
+  @SseChannel('live/:topic', { path: ':topic/tight', maxQueuedBytes: 64 * 1024 })
+  tight(): void {}
+
+  /** A per-client stream that resumes by itself from the id the client last saw. */
+  @SseChannel(undefined, { path: 'counter/:to', event: 'count' })
+  counter(@Param('to') to: string, @LastEventId() lastEventId?: string) {
+    return defer(() => {
+      const from = lastEventId === undefined ? 0 : Number(lastEventId) + 1;
+      return interval(1).pipe(
+        take(Math.max(0, Number(to) - from)),
+        map((i) => ({ data: from + i, id: String(from + i) })),
+      );
+    });
+  }
+}
