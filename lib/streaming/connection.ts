@@ -67,10 +67,11 @@ export class SseConnection {
       this.response.write(lastChunk);
     }
     this.finish('server');
-    this.response.end();
     if (closeSocket) {
-      this.request.socket?.end();
+      // Node closes the connection once this response has gone out.
+      this.response.shouldKeepAlive = false;
     }
+    this.response.end();
   }
 
   private readonly handleClientClose = (): void => {
