@@ -17,8 +17,6 @@ export class SseConnection {
   closed = false;
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
-  /** Whether anything was written since the last heartbeat visit. */
-  wroteSinceHeartbeat = false;
 
   constructor(
     readonly request: IncomingMessage,
@@ -31,11 +29,6 @@ export class SseConnection {
     response.once('close', this.handleClientClose);
   }
 
-  /** The bytes written to this client that its socket has not sent yet. */
-  get queuedBytes(): number {
-    return this.response.writableLength;
-  }
-
   /**
    * Writes whole frames; returns false if the client is gone or was dropped as
    * slow. `onFlushed` runs once the chunk has been handed to the socket.
@@ -44,7 +37,6 @@ export class SseConnection {
     if (this.closed) {
       return false;
     }
-    this.wroteSinceHeartbeat = true;
     this.response.write(chunk, onFlushed);
     if (this.maxQueuedBytes > 0 && this.response.writableLength > this.maxQueuedBytes) {
       this.finish('slow');

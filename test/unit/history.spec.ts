@@ -1,0 +1,43 @@
+import { EventHistory, type ChannelEvent } from '../../lib/streaming/history.js';
+
+const event = (id: string, size = 10): ChannelEvent => ({ id, event: undefined, body: 'x'.repeat(size) });
+
+describe('EventHistory', () => {
+  it('keeps the last N events and finds the ones after an id', () => {
+    const history = new EventHistory(3, Infinity);
+    ['a', 'b', 'c', 'd', 'e'].forEach((id) => history.add(event(id)));
+    expect(history.length).toBe(3);
+    expect(history.after('c')?.map((e) => e.id)).toEqual(['d', 'e']);
+    expect(history.after('e')).toEqual([]);
+    expect(history.after('b')).toBeUndefined(); // fell out of the window
+    expect(history.after('zzz')).toBeUndefined();
+    expect(history.last()?.id).toBe('e');
+  });
+
+  it('is bounded in bytes too, keeping at least the newest event', () => {
+    const history = new EventHistory(1000, 100);
+    for (let i = 0; i < 50; i++) {
+      history.add(event(String(i), 30));
+    }
+    expect(history.length).toBe(3); // 3 × 30 ≤ 100
+    history.add(event('huge', 500));
+    expect(history.length).toBe(1);
+    expect(history.last()?.id).toBe('huge');
+  });
+
+  it('keeps nothing with history 0', () => {
+    const history = new EventHistory(0, Infinity);
+    history.add(event('a'));
+    expect(history.length).toBe(0);
+    expect(history.after('a')).toBeUndefined();
+  });
+
+  it('stays correct across its internal compaction', () => {
+    const history = new EventHistory(10, Infinity);
+    for (let i = 0; i < 5000; i++) {
+      history.add(event(String(i)));
+    }
+    expect(history.length).toBe(10);
+    expect(history.after('4994')?.map((e) => e.id)).toEqual(['4995', '4996', '4997', '4998', '4999']);
+  });
+});
