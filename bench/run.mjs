@@ -1,0 +1,154 @@
+// The benchmark: our library (Express and Fastify) against Nest's own @Sse()
+// with a shared Subject and a raw node:http baseline that pre-encodes and
+// coalesces — each server in its own process, driven by the same load client
+// in another. Loopback only; it stops by itself.
+//
+//   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3]
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    events: { type: 'string', default: '1000' },
+    idle: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '3' },
+    'per-tick': { type: 'string', default: '10' },
+    only: { type: 'string' },
+  },
+});
+const CLIENTS = Number(args.clients);
+const EVENTS = Number(args.events);
+const IDLE = Number(args.idle);
+const RUNS = Number(args.runs);
+const PER_TICK = Number(args['per-tick']);
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const SERVERS = {
+  'raw node (coalescing)': { script: here('servers/raw-node.mjs'), args: [], path: '/feed' },
+  "Nest @Sse() + Subject": { script: here('servers/nest-sse.mjs'), args: [], path: '/feed' },
+  'sse-channel (express)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed' },
+  'sse-channel (fastify)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed' },
+};
+const names = Object.keys(SERVERS).filter((name) => !args.only || name.includes(args.only));
+
+function call(child, message, reply) {
+  const answer = new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (m.cmd === reply) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) while waiting for ${reply}`)));
+  });
+  if (message) child.send(message);
+  return answer;
+}
+
+async function startServer(name) {
+  const { script, args: serverArgs } = SERVERS[name];
+  const child = fork(script, serverArgs, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await call(child, undefined, 'ready');
+  return { child, port };
+}
+
+async function startClient() {
+  const child = fork(here('load-client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await call(child, undefined, 'ready');
+  return child;
+}
+
+async function stop(child) {
+  child.kill();
+  if (child.exitCode === null) await once(child, 'exit');
+}
+
+async function throughput(name) {
+  const server = await startServer(name);
+  const client = await startClient();
+  try {
+    await call(client, { cmd: 'connect', port: server.port, path: SERVERS[name].path, count: CLIENTS }, 'connected');
+    const total = CLIENTS * EVENTS;
+    const result = call(client, { cmd: 'expect', total, timeoutMs: 120_000 }, 'result');
+    const started = performance.timeOrigin + performance.now();
+    await call(server.child, { cmd: 'publish', count: EVENTS, perTick: PER_TICK }, 'published');
+    const r = await result;
+    return { deliveriesPerSec: r.received / ((r.lastAt - started) / 1000), complete: r.received === total, p50: r.p50, p99: r.p99 };
+  } finally {
+    await stop(client);
+    await stop(server.child);
+  }
+}
+
+async function idleMemory(name) {
+  const server = await startServer(name);
+  const client = await startClient();
+  try {
+    const before = (await call(server.child, { cmd: 'memory' }, 'memory')).rss;
+    await call(client, { cmd: 'connect', port: server.port, path: SERVERS[name].path, count: IDLE }, 'connected');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = (await call(server.child, { cmd: 'memory' }, 'memory')).rss;
+    return (after - before) / IDLE;
+  } finally {
+    await stop(client);
+    await stop(server.child);
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+const results = Object.fromEntries(names.map((name) => [name, { rate: [], p50: [], p99: [], rss: [], incomplete: 0 }]));
+for (let run = 0; run < RUNS; run++) {
+  // Alternate the order so that machine noise hits every server alike.
+  const order = run % 2 === 0 ? names : [...names].reverse();
+  for (const name of order) {
+    const t = await throughput(name);
+    const r = results[name];
+    r.rate.push(t.deliveriesPerSec);
+    r.p50.push(t.p50);
+    r.p99.push(t.p99);
+    if (!t.complete) r.incomplete++;
+    if (IDLE > 0) r.rss.push(await idleMemory(name));
+    console.error(`run ${run + 1}/${RUNS} ${name}: ${Math.round(t.deliveriesPerSec)} deliveries/s, p50 ${t.p50.toFixed(1)} ms${t.complete ? '' : ' (INCOMPLETE)'}`);
+  }
+}
+
+const row = (name) => {
+  const r = results[name];
+  return { name, rate: median(r.rate), p50: median(r.p50), p99: median(r.p99), rss: r.rss.length ? median(r.rss) : NaN, incomplete: r.incomplete };
+};
+const rows = names.map(row);
+const raw = rows.find((r) => r.name.startsWith('raw'));
+const nest = rows.find((r) => r.name.startsWith('Nest'));
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+console.log(`\nnestjs-sse-channel bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(`${CLIENTS} clients × ${EVENTS} events (~130 B JSON, ${PER_TICK} per event-loop turn); RSS at ${IDLE} idle clients; medians of ${RUNS} runs\n`);
+console.log('| server | deliveries/s | p50 ms | p99 ms | RSS/idle client | vs raw (rate) | vs Nest @Sse (rate) | p50 vs raw | RSS vs raw |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.name}${r.incomplete ? ` (${r.incomplete} incomplete)` : ''} | ${fmt(r.rate)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.rss / 1024, 1)} KB | ${raw ? fmt(r.rate / raw.rate, 2) : 'n/a'} | ${nest ? fmt(r.rate / nest.rate, 1) : 'n/a'} | ${raw ? fmt(r.p50 / raw.p50, 2) : 'n/a'} | ${raw ? fmt(r.rss / raw.rss, 2) : 'n/a'} |`,
+  );
+}
+const ours = rows.filter((r) => r.name.startsWith('sse-channel'));
+if (raw && nest && ours.length) {
+  console.log('\ntargets: rate ≥ 0.7 × raw and ≥ 10 × Nest @Sse(); p50 ≤ 2 × raw; RSS/idle client ≤ 1.3 × raw');
+  for (const r of ours) {
+    const checks = [
+      ['rate vs raw ≥ 0.7', r.rate / raw.rate >= 0.7],
+      ['rate vs Nest ≥ 10', r.rate / nest.rate >= 10],
+      ['p50 vs raw ≤ 2', r.p50 / raw.p50 <= 2],
+      ['RSS vs raw ≤ 1.3', !(r.rss / raw.rss > 1.3)],
+    ];
+    console.log(`${r.name}: ${checks.map(([label, ok]) => `${label} ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
+  }
+}

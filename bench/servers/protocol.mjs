@@ -1,0 +1,35 @@
+// What every bench server shares: the event payload, the publish schedule and
+// the IPC protocol with bench/run.mjs. A server process calls serve() with its
+// port and a publish(data) function; the runner then sends:
+//   { cmd: 'publish', count, perTick } → publishes `count` events, `perTick`
+//                                        per event-loop turn; replies 'published'
+//   { cmd: 'memory' }                  → replies { rss } after a GC
+//   { cmd: 'clients' }                 → replies { clients } (open streams)
+const PAD = 'x'.repeat(60);
+
+/** ~130 bytes of JSON, with the publish time for latency (ms since the epoch, sub-ms). */
+export function payload(seq) {
+  return { t: performance.timeOrigin + performance.now(), seq, type: 'price', symbol: 'NEST', pad: PAD };
+}
+
+export function serve(port, publish, clients) {
+  process.on('message', async (message) => {
+    if (message.cmd === 'publish') {
+      let seq = 0;
+      while (seq < message.count) {
+        for (let i = 0; i < message.perTick && seq < message.count; i++) {
+          publish(payload(seq++));
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      process.send({ cmd: 'published' });
+    } else if (message.cmd === 'memory') {
+      global.gc?.();
+      global.gc?.();
+      process.send({ cmd: 'memory', rss: process.memoryUsage().rss });
+    } else if (message.cmd === 'clients') {
+      process.send({ cmd: 'clients', clients: clients() });
+    }
+  });
+  process.send({ cmd: 'ready', port });
+}
