@@ -3,7 +3,8 @@
 // coalesces — each server in its own process, driven by the same load client
 // in another. Loopback only; it stops by itself.
 //
-//   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3]
+//   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3 --only fastify --cpu-prof]
+// --cpu-prof writes each server's CPU profile to bench/profiles/.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     'per-tick': { type: 'string', default: '10' },
     only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const CLIENTS = Number(args.clients);
@@ -29,6 +31,7 @@ const PER_TICK = Number(args['per-tick']);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const SERVERS = {
   'raw node (coalescing)': { script: here('servers/raw-node.mjs'), args: [], path: '/feed' },
+  'plain express (coalescing)': { script: here('servers/express-plain.mjs'), args: [], path: '/feed' },
   "Nest @Sse() + Subject": { script: here('servers/nest-sse.mjs'), args: [], path: '/feed' },
   'sse-channel (express)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed' },
   'sse-channel (fastify)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed' },
@@ -52,7 +55,8 @@ function call(child, message, reply) {
 
 async function startServer(name) {
   const { script, args: serverArgs } = SERVERS[name];
-  const child = fork(script, serverArgs, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = ['--expose-gc', ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [])];
+  const child = fork(script, serverArgs, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await call(child, undefined, 'ready');
   return { child, port };
 }
@@ -150,5 +154,12 @@ if (raw && nest && ours.length) {
       ['RSS vs raw ≤ 1.3', !(r.rss / raw.rss > 1.3)],
     ];
     console.log(`${r.name}: ${checks.map(([label, ok]) => `${label} ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
+  }
+  const express = rows.find((r) => r.name.startsWith('plain express'));
+  const oursOnExpress = ours.find((r) => r.name.includes('express'));
+  if (express && oursOnExpress) {
+    console.log(
+      `sse-channel (express) vs plain Express doing the same: rate ${fmt(oursOnExpress.rate / express.rate, 2)}×, RSS/idle client ${fmt(oursOnExpress.rss / express.rss, 2)}× (Express itself costs ${fmt(express.rss / raw.rss, 2)}× raw node per connection)`,
+    );
   }
 }
