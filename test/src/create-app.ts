@@ -16,11 +16,16 @@ export interface TestApp {
 }
 
 /** Boots a real Nest app on a real loopback socket, on Express or Fastify. */
-export async function createTestApp(platform: Platform, metadata: ModuleMetadata): Promise<TestApp> {
+export async function createTestApp(
+  platform: Platform,
+  metadata: ModuleMetadata,
+  configure?: (app: INestApplication) => void,
+): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   const app = moduleRef.createNestApplication(platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(), {
     logger: false,
   });
+  configure?.(app);
   await app.init();
   if (platform === 'fastify') {
     await app.getHttpAdapter().getInstance().ready();
