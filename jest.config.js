@@ -8,10 +8,13 @@ export default {
   rootDir: '.',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
-  modulePathIgnorePatterns: ['<rootDir>/test/nest11/', '<rootDir>/dist/'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/test/nest11/', '<rootDir>/dist/', '<rootDir>/dist-sample/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    // The sample imports the library by its package name, as users do.
+    '^nestjs-sse-channel$': '<rootDir>/lib/index.ts',
+    '^nestjs-sse-channel/testing$': '<rootDir>/lib/testing/index.ts',
     // ESM sources import relative files as `./x.js`; the .ts file is what exists.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,0 +1,141 @@
+/// <reference lib="dom" />
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SseBroadcaster } from 'nestjs-sse-channel';
+import { createSampleApp } from '../../sample/create-sample-app.js';
+
+// Debian's Chromium (`apt-get install -y chromium`), never a downloaded browser.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  const message = `Chromium not found at ${CHROMIUM}: the browser tests need Debian's "chromium" package (apt-get install -y chromium).`;
+  if (process.env.CI) {
+    throw new Error(`${message} In CI they must run.`);
+  }
+  console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING THE BROWSER TESTS. ${message}\n${'!'.repeat(100)}\n`);
+}
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+
+(hasChromium ? describe : describe.skip)('the sample page in Chromium', () => {
+  let app: INestApplication;
+  let url: string;
+  let browser: Browser;
+  const consoleErrors: string[] = [];
+
+  const openPage = async (path = '/') => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
+    await page.goto(`${url}${path}`);
+    return page;
+  };
+  const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
+
+  beforeAll(async () => {
+    app = await createSampleApp({ tickMs: 200 }, false);
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    url = url.replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-quic',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('both clients (EventSource and XHR onprogress) receive ticks with increasing timestamps', async () => {
+    const page = await openPage();
+    for (const list of ['#es-log li', '#xhr-log li']) {
+      await page.waitForFunction((selector) => document.querySelectorAll(selector).length >= 4, list, { timeout: 10_000 });
+    }
+    for (const list of ['#es-log li', '#xhr-log li']) {
+      // newest first on the page
+      const stamps = (await page.locator(list).evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.timestamp)))).reverse();
+      expect(stamps.length).toBeGreaterThanOrEqual(4);
+      for (let i = 1; i < stamps.length; i++) {
+        expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
+      }
+    }
+    await expect(page.locator('#es-state').textContent()).resolves.toBe('open');
+    await expect(page.locator('#xhr-state').textContent()).resolves.toBe('open');
+    const esIds = await page.locator('#es-log li .id').allTextContents();
+    expect(esIds.every((id) => /^[0-9a-z]+-\d+$/.test(id))).toBe(true);
+    await page.close();
+  });
+
+  it('a chat message posted through the page appears in two open pages', async () => {
+    const [alice, bob] = [await openPage('/?room=two-pages'), await openPage('/?room=two-pages')];
+    await Promise.all([alice, bob].map((page) => page.waitForSelector('#chat-state.open')));
+    await alice.fill('input[name=user]', 'alice');
+    await alice.fill('input[name=text]', 'Hello from Alice');
+    await alice.click('#send');
+    for (const page of [alice, bob]) {
+      await page.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('Hello from Alice'));
+      expect(await texts(page, '#messages li .who')).toEqual(['alice']);
+      await page.waitForFunction(() => document.querySelector('#notice-count')?.textContent === '1');
+    }
+    await Promise.all([alice.close(), bob.close()]);
+  });
+
+  it('after a server-side drop, EventSource reconnects with Last-Event-ID and the page shows the missed messages', async () => {
+    const broadcaster = app.get(SseBroadcaster);
+    const page = await openPage('/?room=drop');
+    await page.waitForSelector('#chat-state.open');
+    broadcaster.publish('rooms/drop', { user: 'server', text: 'before the drop' });
+    await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 1);
+    const replayedBefore = broadcaster.stats()['rooms/drop'].replayed;
+
+    broadcaster.channel('rooms/drop').close(); // what a deploy or a proxy restart does
+    // published while the page is away (it reconnects after retry: 500 ms)
+    for (const text of ['missed 1', 'missed 2', 'missed 3']) {
+      broadcaster.publish('rooms/drop', { user: 'server', text });
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 4, undefined, { timeout: 10_000 });
+    broadcaster.publish('rooms/drop', { user: 'server', text: 'live again' });
+    await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 5);
+
+    expect(await texts(page, '#messages li .text')).toEqual(['before the drop', 'missed 1', 'missed 2', 'missed 3', 'live again']);
+    const ids = await texts(page, '#messages li .id');
+    expect(new Set(ids).size).toBe(5);
+    expect(await page.locator('#reconnects').textContent()).toBe('1');
+    // Both of the page's streams of the channel (chat and notifications) reconnected with
+    // Last-Event-ID: the server replayed exactly the 3 missed events to each.
+    expect(broadcaster.stats()['rooms/drop'].replayed - replayedBefore).toBe(6);
+    expect(await page.locator('#notice-count').textContent()).toBe('5');
+    expect(await page.locator('#reset-notice').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
+    const page = await openPage('/?room=lobby');
+    await page.waitForSelector('#chat-state.open');
+    await page.fill('input[name=user]', 'ada');
+    await page.fill('input[name=text]', 'Ticks above, chat here: one channel, many clients.');
+    await page.click('#send');
+    await page.waitForFunction(() => document.querySelectorAll('#es-log li').length >= 5 && document.querySelectorAll('#messages li').length >= 1);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'sample.png');
+    await page.screenshot({ path: file, fullPage: true });
+    const png = readFileSync(file);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.length).toBeGreaterThan(20_000);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  });
+});
