@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const jest = fileURLToPath(new URL('../node_modules/jest/bin/jest.js', import.meta.url));
-const args = ['--experimental-vm-modules', '--expose-gc', '--no-warnings=ExperimentalWarning', jest, ...process.argv.slice(2)];
+const args = ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jest, ...process.argv.slice(2)];
 if (process.env.SSE_JEST_JSON) {
   args.push('--json', `--outputFile=${process.env.SSE_JEST_JSON}`);
 }

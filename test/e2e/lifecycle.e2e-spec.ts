@@ -6,14 +6,14 @@ import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { DeliveryController } from '../src/delivery.controller.js';
+import { forceGc } from '../src/gc.js';
 
 const STREAMS = 10_000;
 const CYCLES = 10_000;
 const MiB = 1024 * 1024;
 
 const gcHeap = () => {
-  global.gc?.();
-  global.gc?.();
+  forceGc();
   return process.memoryUsage().heapUsed;
 };
 
