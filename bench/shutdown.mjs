@@ -5,23 +5,18 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { Controller, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SseChannel, SseModule } from 'nestjs-sse-channel';
+import { routeController } from './servers/controller.mjs';
 
 const streams = Number(process.argv[2] ?? 10_000);
 const runs = Number(process.argv[3] ?? 3);
 const clientScript = fileURLToPath(new URL('../test/src/many-clients.mjs', import.meta.url));
 
-class ShutdownController {
-  stream() {}
-}
-const descriptor = Object.getOwnPropertyDescriptor(ShutdownController.prototype, 'stream');
-SseChannel('shutdown')(ShutdownController.prototype, 'stream', descriptor);
-Object.defineProperty(ShutdownController.prototype, 'stream', descriptor);
-Controller()(ShutdownController);
+const ShutdownController = routeController('stream', () => undefined, SseChannel('shutdown'));
 class ShutdownModule {}
 Module({ imports: [SseModule.forRoot()], controllers: [ShutdownController] })(ShutdownModule);
 

@@ -1,27 +1,26 @@
 // What Nest users do today: @Sse() returning a shared Subject (Express).
 import 'reflect-metadata';
-import { Controller, Module, Sse } from '@nestjs/common';
+import { Module, Sse } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Subject, finalize, map } from 'rxjs';
+import { routeController } from './controller.mjs';
 import { serve } from './protocol.mjs';
 
 const events = new Subject();
 let clients = 0;
 
-class FeedController {
-  feed() {
+const FeedController = routeController(
+  'feed',
+  () => {
     clients++;
     return events.pipe(
       map((data) => ({ data })),
       finalize(() => clients--),
     );
-  }
-}
-const descriptor = Object.getOwnPropertyDescriptor(FeedController.prototype, 'feed');
-Sse('feed')(FeedController.prototype, 'feed', descriptor);
-Object.defineProperty(FeedController.prototype, 'feed', descriptor);
-Controller()(FeedController);
+  },
+  Sse('feed'),
+);
 class AppModule {}
 Module({ controllers: [FeedController] })(AppModule);
 

@@ -1,35 +1,8 @@
-// Baseline: plain node:http. Each event is encoded once; all events of one
-// event-loop turn are joined into one buffer and written once per client.
+// Baseline: plain node:http, pre-encoding and coalescing (coalescing-feed.mjs).
 import { createServer } from 'node:http';
+import { coalescingFeed } from './coalescing-feed.mjs';
 import { serve } from './protocol.mjs';
 
-const clients = new Set();
-let pending = [];
-let seq = 0;
-
-function flush() {
-  const bytes = Buffer.from(pending.join(''), 'utf8');
-  pending = [];
-  for (const res of clients) {
-    res.write(bytes);
-  }
-}
-
-const server = createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
-  res.flushHeaders();
-  clients.add(res);
-  res.on('close', () => clients.delete(res));
-});
-server.listen(0, '127.0.0.1', () => {
-  serve(
-    server.address().port,
-    (data) => {
-      if (pending.length === 0) {
-        queueMicrotask(flush);
-      }
-      pending.push(`id: ${++seq}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
-    () => clients.size,
-  );
-});
+const feed = coalescingFeed();
+const server = createServer((req, res) => feed.add(res));
+server.listen(0, '127.0.0.1', () => serve(server.address().port, feed.publish, feed.size));

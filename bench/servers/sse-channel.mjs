@@ -1,20 +1,15 @@
 // Our library, as a user runs it: @SseChannel() + SseBroadcaster.publish().
 //   node sse-channel.mjs express|fastify
 import 'reflect-metadata';
-import { Controller, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SseBroadcaster, SseChannel, SseModule } from 'nestjs-sse-channel';
+import { routeController } from './controller.mjs';
 import { serve } from './protocol.mjs';
 
-class FeedController {
-  feed() {}
-}
-const descriptor = Object.getOwnPropertyDescriptor(FeedController.prototype, 'feed');
-SseChannel('feed')(FeedController.prototype, 'feed', descriptor);
-Object.defineProperty(FeedController.prototype, 'feed', descriptor);
-Controller()(FeedController);
+const FeedController = routeController('feed', () => undefined, SseChannel('feed'));
 class AppModule {}
 // history 0: the baselines keep none either; maxQueuedBytes 0: the bench's
 // client reads as fast as it can, and the baselines have no bound.

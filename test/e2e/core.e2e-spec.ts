@@ -3,17 +3,9 @@ import { interval, map, take } from 'rxjs';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { collectSseEvents, SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
+import { until } from '../src/until.js';
 import { FeedController, observed } from '../src/feed.controller.js';
 
-const until = async (predicate: () => boolean, what: string, timeout = 3000) => {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeout) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 describe.each(PLATFORMS)('core on %s', (platform) => {
   let t: TestApp;

@@ -5,19 +5,11 @@ import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
+import { until } from '../src/until.js';
 import { DeliveryController } from '../src/delivery.controller.js';
 import { forceGc } from '../src/gc.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = async (predicate: () => boolean, what: string, timeout = 5000) => {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeout) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await sleep(5);
-  }
-};
 /** The channel-assigned sequence number in an id `<epoch>-<seq>`. */
 const seqOf = (id: string | undefined) => Number(id?.split('-')[1]);
 
