@@ -10,11 +10,12 @@ import {
   DEFAULT_HEARTBEAT,
   DEFAULT_HISTORY,
   DEFAULT_HISTORY_BYTES,
+  DEFAULT_HISTORY_TTL,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_RESET_EVENT,
 } from './sse.constants.js';
 
-const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels'] as const;
+const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
 
@@ -50,6 +51,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   assertCount(`${where}.heartbeat`, options.heartbeat, 'milliseconds; 0 turns heartbeats off');
   assertCount(`${where}.history`, options.history, 'events kept per channel; 0 turns history off');
   assertCount(`${where}.historyBytes`, options.historyBytes, 'bytes');
+  assertCount(`${where}.historyTtl`, options.historyTtl, 'milliseconds; 0 keeps idle channels for good');
   assertCount(`${where}.maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
   if (options.retry !== undefined) {
     rethrowAs(where, () => assertRetry(options.retry, 'retry'));
@@ -75,6 +77,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     retry: options.retry,
     history: options.history ?? DEFAULT_HISTORY,
     historyBytes: options.historyBytes ?? DEFAULT_HISTORY_BYTES,
+    historyTtl: options.historyTtl ?? DEFAULT_HISTORY_TTL,
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
     channels,

@@ -8,5 +8,6 @@ export const SSE_LOGGER_CONTEXT = 'SseModule';
 export const DEFAULT_HEARTBEAT = 15_000;
 export const DEFAULT_HISTORY = 1000;
 export const DEFAULT_HISTORY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_HISTORY_TTL = 10 * 60 * 1000;
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 export const DEFAULT_RESET_EVENT = 'sse-reset';

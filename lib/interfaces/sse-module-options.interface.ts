@@ -37,6 +37,14 @@ export interface SseModuleOptions {
    */
   historyBytes?: number;
   /**
+   * How long, in ms, a channel without clients keeps its history for clients
+   * that come back; then the channel is dropped (a client reconnecting later
+   * gets the reset event). Bounds the memory of many short-lived channels
+   * (`users/:id`, `rooms/:id`). 0 keeps idle channels for good.
+   * @default 600000 (10 minutes)
+   */
+  historyTtl?: number;
+  /**
    * Unsent bytes a client may have queued before it is dropped as a slow client
    * (it can reconnect and resume from history); 0 turns the bound off. Routes
    * may override it.

@@ -19,6 +19,7 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
   private readonly connections = new Set<SseConnection>();
   readonly heartbeat = new Heartbeat();
   private shuttingDown = false;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly settings: ChannelSettingsResolver;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   /** Slow-client warnings: at most one per interval, with the count of drops since. */
@@ -38,6 +39,8 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     if (!channel) {
       channel = new Channel(name, this.settings.for(name), this.disposeIfIdle);
       this.channels.set(name, channel);
+      // Until a client joins it, a new channel is idle (e.g. publish-only).
+      this.sweepLater();
     }
     return channel;
   }
@@ -91,6 +94,8 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
     this.heartbeat.stop();
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const connection of this.connections) {
       connection.end(undefined, true);
     }
@@ -104,5 +109,39 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     }
   }
 
-  private readonly disposeIfIdle = (channel: Channel): void => this.dispose(channel);
+  private readonly disposeIfIdle = (channel: Channel): void => {
+    this.dispose(channel);
+    if (this.channels.has(channel.name)) {
+      this.sweepLater();
+    }
+  };
+
+  /**
+   * Drops channels that have had no clients for longer than `historyTtl`,
+   * from one timer that runs only while such channels exist.
+   */
+  private sweepLater(): void {
+    const ttl = this.options.historyTtl;
+    if (ttl === 0 || this.sweeper || this.shuttingDown) {
+      return;
+    }
+    this.sweeper = setInterval(() => {
+      const expired = Date.now() - ttl;
+      let idle = 0;
+      for (const [name, channel] of this.channels) {
+        if (channel.clientCount === 0) {
+          if (channel.idleSince <= expired) {
+            this.channels.delete(name);
+          } else {
+            idle++;
+          }
+        }
+      }
+      if (idle === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, Math.min(ttl, 60_000));
+    this.sweeper.unref();
+  }
 }

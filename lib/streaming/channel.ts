@@ -40,6 +40,8 @@ export class Channel {
   /** Tells this channel's ids from those of an earlier one of the same name (e.g. before a restart). */
   private readonly epoch = Date.now().toString(36);
   readonly stats: ChannelStats = { clients: 0, published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
+  /** Since when (ms since the epoch) the channel has had no clients. */
+  idleSince = Date.now();
 
   constructor(
     readonly name: string,
@@ -89,6 +91,7 @@ export class Channel {
     this.flush();
     this.clients++;
     this.stats.clients = this.clients;
+    this.idleSince = Infinity;
     // A member from here on, live only once it has what it missed.
     this.catchingUp.add(connection);
     if (lastEventId !== undefined && lastEventId !== '' && lastEventId !== this.lastId) {
@@ -118,6 +121,7 @@ export class Channel {
     this.stats.clients = this.clients;
     if (this.clients === 0) {
       this.pending = [];
+      this.idleSince = Date.now();
       this.onIdle(this);
     }
   }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
+import { until } from '../src/until.js';
 import { DeliveryController } from '../src/delivery.controller.js';
 import { forceGc } from '../src/gc.js';
 
@@ -123,4 +125,30 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       await t.close();
     }
   }, 120_000);
+
+  it('drops a channel whose clients are gone once historyTtl has passed; a client coming back later gets the reset event', async () => {
+    const t = await createTestApp(platform, {
+      imports: [SseModule.forRoot({ heartbeat: 0, historyTtl: 40 })],
+      controllers: [DeliveryController],
+    });
+    const registry = t.app.get(ChannelRegistry);
+    const broadcaster = t.app.get(SseBroadcaster);
+    try {
+      const stream = await SseTestStream.open(t.server, { path: '/live/ttl' });
+      const id = broadcaster.publish('live/ttl', 'kept while a client is there');
+      await stream.waitForEvents(1);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(registry.get('live/ttl')).toBeDefined(); // a client is connected: no expiry
+      await stream.close();
+      broadcaster.publish('live/publish-only', 'nobody listens');
+      await until(() => registry.get('live/ttl') === undefined && registry.get('live/publish-only') === undefined, 'the idle channels to expire');
+      const back = await SseTestStream.open(t.server, { path: '/live/ttl', headers: { 'last-event-id': id } });
+      const [reset] = await back.waitForEvents(1);
+      expect(reset.event).toBe('sse-reset');
+      expect(JSON.parse(reset.data)).toMatchObject({ reason: 'unknown-id', lastEventId: id });
+      await back.close();
+    } finally {
+      await t.close();
+    }
+  });
 });
