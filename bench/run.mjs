@@ -22,6 +22,12 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
+// It stops by itself: a stuck server or client ends the whole run.
+setTimeout(() => {
+  console.error('bench: gave up after 30 minutes');
+  process.exit(2);
+}, 30 * 60_000).unref();
+
 const CLIENTS = Number(args.clients);
 const EVENTS = Number(args.events);
 const IDLE = Number(args.idle);
