@@ -22,7 +22,9 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
-// It stops by itself: a stuck server or client ends the whole run.
+// It stops by itself: a stuck server or client ends the whole run, children too.
+const children = new Set();
+process.on('exit', () => children.forEach((child) => child.kill()));
 setTimeout(() => {
   console.error('bench: gave up after 30 minutes');
   process.exit(2);
@@ -63,17 +65,20 @@ async function startServer(name) {
   const { script, args: serverArgs } = SERVERS[name];
   const execArgv = ['--expose-gc', ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [])];
   const child = fork(script, serverArgs, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
   const { port } = await call(child, undefined, 'ready');
   return { child, port };
 }
 
 async function startClient() {
   const child = fork(here('load-client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
   await call(child, undefined, 'ready');
   return child;
 }
 
 async function stop(child) {
+  children.delete(child);
   child.kill();
   if (child.exitCode === null) await once(child, 'exit');
 }
