@@ -15,7 +15,7 @@ import {
   DEFAULT_RESET_EVENT,
 } from './sse.constants.js';
 
-const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl'] as const;
+const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl', 'shutdownEvent'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
 
@@ -59,6 +59,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.resetEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.resetEvent, 'resetEvent'));
   }
+  if (options.shutdownEvent !== undefined) {
+    rethrowAs(where, () => assertEventName(options.shutdownEvent, 'shutdownEvent'));
+  }
   const channels = options.channels ?? {};
   if (channels === null || typeof channels !== 'object') {
     throw new Error(`Invalid ${where}.channels ${messages.quote(channels)}: pass an object like { 'rooms/:id': { history: 100 } }.`);
@@ -80,6 +83,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     historyTtl: options.historyTtl ?? DEFAULT_HISTORY_TTL,
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
+    shutdownEvent: options.shutdownEvent || undefined,
     channels,
   };
 }

@@ -52,6 +52,13 @@ export interface SseModuleOptions {
    */
   maxQueuedBytes?: number;
   /**
+   * Name of an event every open stream gets just before the application shuts
+   * down (data: `{"reason":"shutdown"}`), e.g. to show "reconnecting…". Unset
+   * sends none; clients reconnect on their own either way.
+   * @default undefined
+   */
+  shutdownEvent?: string;
+  /**
    * Per-channel overrides of `history` and `historyBytes`, by channel name or
    * pattern with `:param` segments (`'rooms/:id'` matches `rooms/42`). An exact
    * name wins over a pattern; the first matching pattern wins.
@@ -79,8 +86,8 @@ export interface SseChannelSettings {
 }
 
 /** The module options with every default filled in. */
-export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global'>> &
-  Pick<SseModuleOptions, 'retry'>;
+export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent'>> &
+  Pick<SseModuleOptions, 'retry' | 'shutdownEvent'>;
 
 /**
  * Options of `SseModule.forRootAsync()`.

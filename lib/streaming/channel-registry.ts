@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import { encodeFrame } from '../wire/encoder.js';
 import { Channel } from './channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { CloseReason, SseConnection } from './connection.js';
@@ -96,8 +97,11 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     this.heartbeat.stop();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
+    const { shutdownEvent } = this.options;
+    const lastFrame =
+      shutdownEvent === undefined ? undefined : Buffer.from(encodeFrame({ event: shutdownEvent, data: '{"reason":"shutdown"}' }));
     for (const connection of this.connections) {
-      connection.end(undefined, true);
+      connection.end(lastFrame, true);
     }
     this.connections.clear();
   }

@@ -151,4 +151,20 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       await t.close();
     }
   });
+
+  it('sends the shutdownEvent to every open stream before it ends, channel and per-client alike', async () => {
+    const t = await createTestApp(platform, {
+      imports: [SseModule.forRoot({ heartbeat: 0, shutdownEvent: 'server-restart' })],
+      controllers: [DeliveryController],
+    });
+    const streams = await Promise.all([
+      SseTestStream.open(t.server, { path: '/live/bye' }),
+      SseTestStream.open(t.server, { path: '/live/counter/1000000' }),
+    ]);
+    await t.close();
+    for (const stream of streams) {
+      await stream.waitForEnd();
+      expect(stream.events.at(-1)).toEqual({ event: 'server-restart', data: '{"reason":"shutdown"}', id: undefined, retry: undefined });
+    }
+  });
 });

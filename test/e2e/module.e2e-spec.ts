@@ -84,6 +84,7 @@ describe('start-up checks of static options', () => {
     expect(() => SseModule.forRoot({ maxQueuedBytes: '1mb' as never })).toThrow(/maxQueuedBytes "1mb"/);
     expect(() => SseModule.forRoot({ retry: -3 })).toThrow(/SseModule options: Invalid SSE retry -3/);
     expect(() => SseModule.forRoot({ resetEvent: 'a\nb' })).toThrow(/Invalid SSE resetEvent "a\\nb"/);
+    expect(() => SseModule.forRoot({ shutdownEvent: 'bye\r' })).toThrow(/Invalid SSE shutdownEvent "bye\\r"/);
     expect(() => SseModule.forRoot({ historyTtl: -1 })).toThrow(/SseModule options\.historyTtl -1/);
     expect(() => SseModule.forRoot({ channels: { 'rooms/:id': { history: -2 } } })).toThrow(/SseModule options\.channels\["rooms\/:id"\]\.history -2/);
     expect(() => SseModule.forRoot({ hearbeat: 5 } as never)).toThrow(/Unknown option "hearbeat" in SseModule options/);
