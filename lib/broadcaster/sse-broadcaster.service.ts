@@ -129,7 +129,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   stats(): Record<string, ChannelStats> {
     const result: Record<string, ChannelStats> = {};
     for (const [name, channel] of this.registry.entries()) {
-      result[name] = { ...channel.stats };
+      result[name] = channel.stats;
     }
     return result;
   }

@@ -39,7 +39,7 @@ export class Channel {
   private lastId: string | undefined;
   /** Tells this channel's ids from those of an earlier one of the same name (e.g. before a restart). */
   private readonly epoch = Date.now().toString(36);
-  readonly stats: ChannelStats = { clients: 0, published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
+  private readonly counters = { published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
   /** Since when (ms since the epoch) the channel has had no clients. */
   idleSince = Date.now();
 
@@ -56,6 +56,11 @@ export class Channel {
     return this.clients;
   }
 
+  /** A snapshot of what the channel has done. */
+  get stats(): ChannelStats {
+    return { clients: this.clients, ...this.counters };
+  }
+
   /** Whether the channel holds nothing worth keeping: no clients and no history. */
   get isDisposable(): boolean {
     return this.clients === 0 && this.history.length === 0;
@@ -70,7 +75,7 @@ export class Channel {
     const eventId = id ?? `${this.epoch}-${++this.seq}`;
     const entry: ChannelEvent = { id: eventId, event, body: `id: ${eventId}\n${encodeDataLines(data)}\n` };
     this.lastId = eventId;
-    this.stats.published++;
+    this.counters.published++;
     this.history.add(entry);
     if (this.groups.size > 0) {
       this.pending.push(entry);
@@ -90,7 +95,6 @@ export class Channel {
     // Events published earlier in this turn go to the clients that were there.
     this.flush();
     this.clients++;
-    this.stats.clients = this.clients;
     this.idleSince = Infinity;
     // A member from here on, live only once it has what it missed.
     this.catchingUp.add(connection);
@@ -115,10 +119,9 @@ export class Channel {
       return;
     }
     if (reason === 'slow') {
-      this.stats.droppedSlow++;
+      this.counters.droppedSlow++;
     }
     this.clients--;
-    this.stats.clients = this.clients;
     if (this.clients === 0) {
       this.pending = [];
       this.idleSince = Date.now();
@@ -184,7 +187,7 @@ export class Channel {
       count++;
     }
     const next = missed[count - 1].id;
-    this.stats.replayed += count;
+    this.counters.replayed += count;
     if (count === missed.length) {
       connection.write(text);
       this.goLive(connection);
@@ -194,7 +197,7 @@ export class Channel {
   }
 
   private sendReset(connection: SseConnection, lastEventId: string): void {
-    this.stats.resets++;
+    this.counters.resets++;
     const reason = this.lastId !== undefined && lastEventId.startsWith(`${this.epoch}-`) ? 'history-exceeded' : 'unknown-id';
     connection.write(
       encodeFrame({

@@ -54,9 +54,4 @@ export class EventHistory {
     }
     return undefined;
   }
-
-  /** The newest event, if any. */
-  last(): ChannelEvent | undefined {
-    return this.length > 0 ? this.events[this.events.length - 1] : undefined;
-  }
 }
