@@ -4,13 +4,14 @@ import type {
   SseModuleAsyncOptions,
   SseModuleOptions,
 } from './interfaces/sse-module-options.interface.js';
-import { SseRouteInterceptor } from './routing/sse-route.interceptor.js';
 import { resolveModuleOptions } from './sse-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import { ChannelRegistry } from './streaming/channel-registry.js';
 
-const PROVIDERS: Provider[] = [ChannelRegistry, SseBroadcaster, SseRouteInterceptor];
-const EXPORTS = [SSE_MODULE_OPTIONS, ChannelRegistry, SseBroadcaster, SseRouteInterceptor];
+const PROVIDERS: Provider[] = [ChannelRegistry, SseBroadcaster];
+// ChannelRegistry is exported for the route interceptor, which Nest creates in
+// the module of each controller that has an @SseChannel() route.
+const EXPORTS = [SSE_MODULE_OPTIONS, ChannelRegistry, SseBroadcaster];
 
 /**
  * Server-Sent Events for Nest: import it once (it is global by default), put
