@@ -7,3 +7,14 @@ export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
 export { SseModule } from './sse.module.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
+export { MemoryTransport } from './transport/memory.transport.js';
+export { RedisTransport } from './transport/redis/redis.transport.js';
+export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
+export { SseTransportError } from './transport/sse-transport.interface.js';
+export type {
+  SseTransport,
+  SseTransportEvent,
+  SseTransportHost,
+  SseTransportPublish,
+  SseTransportRead,
+} from './transport/sse-transport.interface.js';

@@ -15,7 +15,8 @@ import {
   DEFAULT_RESET_EVENT,
 } from './sse.constants.js';
 
-const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl', 'shutdownEvent'] as const;
+const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl', 'shutdownEvent', 'transport'] as const;
+const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
 
@@ -62,6 +63,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.shutdownEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.shutdownEvent, 'shutdownEvent'));
   }
+  if (options.transport !== undefined) {
+    assertTransport(`${where}.transport`, options.transport);
+  }
   const channels = options.channels ?? {};
   if (channels === null || typeof channels !== 'object') {
     throw new Error(`Invalid ${where}.channels ${messages.quote(channels)}: pass an object like { 'rooms/:id': { history: 100 } }.`);
@@ -85,7 +89,24 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
+    transport: options.transport,
   };
+}
+
+function assertTransport(field: string, transport: unknown): void {
+  const candidate = transport as Record<string, unknown> | null;
+  const missing =
+    candidate === null || typeof candidate !== 'object'
+      ? ['an object']
+      : [
+          ...(typeof candidate.local === 'boolean' ? [] : ['local']),
+          ...TRANSPORT_METHODS.filter((method) => typeof candidate[method] !== 'function'),
+        ];
+  if (missing.length > 0) {
+    throw new Error(
+      `Invalid ${field} ${messages.quote(transport)}: it is not a transport (missing ${missing.join(', ')}). Pass new RedisTransport({ connection: 'redis://…' }), or leave it out for the in-memory transport.`,
+    );
+  }
 }
 
 /** Checks the options of one `@SseChannel()` route. */

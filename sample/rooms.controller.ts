@@ -24,13 +24,13 @@ export class RoomsController {
   notifications(): void {}
 
   @Post(':id')
-  say(@Param('id') id: string, @Body() body: Partial<ChatMessage>): { id: string } {
+  async say(@Param('id') id: string, @Body() body: Partial<ChatMessage>): Promise<{ id: string }> {
     const user = typeof body?.user === 'string' ? body.user.trim().slice(0, 40) : '';
     const text = typeof body?.text === 'string' ? body.text.trim().slice(0, 500) : '';
     if (!user || !text) {
       throw new BadRequestException('Send JSON { "user": "...", "text": "..." } with both fields non-empty.');
     }
-    return { id: this.broadcaster.publish(`rooms/${id}`, { user, text, at: Date.now() }) };
+    return { id: await this.broadcaster.publish(`rooms/${id}`, { user, text, at: Date.now() }) };
   }
 
   /**

@@ -27,12 +27,18 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
 
   /**
    * Sends one event to every client of `channel`, on every route that streams
-   * it. Invalid input throws an `SseEncodingError` naming the field, and then
-   * nothing is written to any client.
+   * it (with a shared transport: on every instance).
+   *
+   * Invalid input throws an `SseEncodingError` naming the field at once,
+   * before anything is sent. The returned promise resolves with the id the
+   * event got; it rejects with an `SseTransportError` only when the transport
+   * cannot take the event (e.g. Redis is unreachable) — never with the
+   * in-memory transport, where the event has reached the channel's clients'
+   * queues by the time `publish` returns.
    *
    * @returns the id the event got
    */
-  publish(channel: string, data: unknown, options?: SsePublishOptions): string {
+  publish(channel: string, data: unknown, options?: SsePublishOptions): Promise<string> {
     assertChannelName(channel);
     let event: string | undefined;
     let id: string | undefined;
@@ -59,12 +65,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       }
     }
     const text = serializeData(data, 'data');
-    const target = this.registry.getOrCreate(channel);
-    const eventId = target.publish(text, event || undefined, id);
-    if (target.isDisposable) {
-      this.registry.dispose(target);
-    }
-    return eventId;
+    return this.registry.publish(channel, text, event || undefined, id);
   }
 
   /**
@@ -76,21 +77,25 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
    */
   connect<T>(channel: string, source$: Observable<T | SseMessage<T>>): Subscription {
     assertChannelName(channel);
+    const skipped = (error: unknown) =>
+      this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error)?.message ?? String(error)}`);
     const subscription = source$.subscribe({
       next: (value) => {
         try {
+          let published: Promise<string>;
           if (isSseMessage(value)) {
             if (value.data === undefined) {
               throw new SseEncodingError(
                 `Invalid SSE message for channel ${messages.quote(channel)}: a channel event needs "data" (comment- or retry-only messages go to per-client streams).`,
               );
             }
-            this.publish(channel, value.data, { event: value.event ?? value.type, id: value.id });
+            published = this.publish(channel, value.data, { event: value.event ?? value.type, id: value.id });
           } else {
-            this.publish(channel, value);
+            published = this.publish(channel, value);
           }
+          published.catch(skipped);
         } catch (error) {
-          this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error).message}`);
+          skipped(error);
         }
       },
       error: (error: unknown) => {

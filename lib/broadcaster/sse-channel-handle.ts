@@ -14,15 +14,18 @@ export class SseChannelHandle {
     /** The channel's name. */
     readonly name: string,
     private readonly broadcaster: {
-      publish(channel: string, data: unknown, options?: SsePublishOptions): string;
+      publish(channel: string, data: unknown, options?: SsePublishOptions): Promise<string>;
       connect<T>(channel: string, source$: Observable<T | SseMessage<T>>): Subscription;
       clientCount(channel: string): number;
       close(channel: string): void;
     },
   ) {}
 
-  /** Sends one event to every client of this channel. @returns the event's id */
-  publish(data: unknown, options?: SsePublishOptions): string {
+  /**
+   * Sends one event to every client of this channel; see
+   * `SseBroadcaster.publish()`. @returns the event's id
+   */
+  publish(data: unknown, options?: SsePublishOptions): Promise<string> {
     return this.broadcaster.publish(this.name, data, options);
   }
 

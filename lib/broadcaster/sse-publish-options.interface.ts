@@ -8,7 +8,9 @@ export interface SsePublishOptions {
   event?: string;
   /**
    * Id of the event, instead of the channel's next one: printable ASCII,
-   * unique within the channel. Replay finds it by exact match.
+   * unique within the channel. Replay finds it by exact match. With the
+   * Redis transport it must be a Redis stream id (`<ms>-<seq>`) greater than
+   * the channel's last one.
    */
   id?: string;
 }

@@ -1,4 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
+import type { SseTransport } from '../transport/sse-transport.interface.js';
 
 /**
  * Options of `SseModule.forRoot()`.
@@ -71,6 +72,15 @@ export interface SseModuleOptions {
    * @default 'sse-reset'
    */
   resetEvent?: string;
+  /**
+   * How publishes reach the channels. Leave it out for the in-memory transport
+   * (one instance); pass `new RedisTransport({ connection: 'redis://…' })` to
+   * share channels, ids and history among every instance of the application.
+   * A transport serves one application: when one process creates several
+   * (tests), create it in `forRootAsync()`'s `useFactory`.
+   * @default the in-memory transport
+   */
+  transport?: SseTransport;
 }
 
 /**
@@ -86,8 +96,8 @@ export interface SseChannelSettings {
 }
 
 /** The module options with every default filled in. */
-export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent'>> &
-  Pick<SseModuleOptions, 'retry' | 'shutdownEvent'>;
+export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent' | 'transport'>> &
+  Pick<SseModuleOptions, 'retry' | 'shutdownEvent' | 'transport'>;
 
 /**
  * Options of `SseModule.forRootAsync()`.

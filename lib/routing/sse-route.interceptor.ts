@@ -1,6 +1,7 @@
 import {
   Injectable,
   Logger,
+  ServiceUnavailableException,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -8,6 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { isObservable, mergeMap, type Observable } from 'rxjs';
 import { SseChannelHandle } from '../broadcaster/sse-channel-handle.js';
+import type { Channel } from '../streaming/channel.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { SseConnection } from '../streaming/connection.js';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
@@ -69,9 +71,40 @@ export class SseRouteInterceptor implements NestInterceptor {
       throw new Error(messages.unsupportedHandlerResult(route.handlerName, value));
     }
 
+    if (channelName !== undefined && this.registry.shared) {
+      // The first client of a channel on this instance waits until the
+      // channel is subscribed: whatever is published once it has the response
+      // headers reaches it.
+      let channel: Channel;
+      try {
+        channel = await this.registry.acquire(channelName);
+      } catch (error) {
+        throw new ServiceUnavailableException(
+          `The event stream of channel ${messages.quote(channelName)} is not available: ${(error as Error)?.message ?? String(error)}`,
+        );
+      }
+      try {
+        this.open(route, req, res, channelName, undefined);
+      } finally {
+        this.registry.release(channel);
+      }
+      return undefined;
+    }
+    this.open(route, req, res, channelName, value as Observable<unknown>);
+    return undefined;
+  }
+
+  /** Sends the headers, then puts the client on its channel or its own Observable. */
+  private open(
+    route: SseRouteDefinition,
+    req: unknown,
+    res: unknown,
+    channelName: string | undefined,
+    value: Observable<unknown> | undefined,
+  ): void {
     const stream = openEventStream(req, res);
     if (!stream) {
-      return undefined;
+      return;
     }
     const { options } = this.registry;
     const connection = new SseConnection(
@@ -85,11 +118,11 @@ export class SseRouteInterceptor implements NestInterceptor {
       connection.write(encodeRetry(retry));
     }
     if (connection.closed) {
-      return undefined;
+      return;
     }
     if (this.registry.isShuttingDown) {
       connection.end(undefined, true);
-      return undefined;
+      return;
     }
     const heartbeat = route.heartbeat ?? options.heartbeat;
     if (channelName !== undefined) {
@@ -104,6 +137,5 @@ export class SseRouteInterceptor implements NestInterceptor {
         this.registry.track(connection, heartbeat, () => subscription.unsubscribe());
       }
     }
-    return undefined;
   }
 }

@@ -1,6 +1,15 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import { MemoryTransport } from '../transport/memory.transport.js';
+import type { SseTransport, SseTransportEvent, SseTransportHost } from '../transport/sse-transport.interface.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { Channel } from './channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
@@ -12,10 +21,12 @@ const SLOW_WARNING_INTERVAL = 10_000;
 /**
  * The in-process state behind the broadcaster and the routes: the channels by
  * name, every open connection, and the shared heartbeat. It ends them all when
- * the application shuts down.
+ * the application shuts down. It is the transport's host: publishes go out
+ * through the transport, and with a shared one events come back through
+ * `deliver()` for the channels this instance has clients on.
  */
 @Injectable()
-export class ChannelRegistry implements BeforeApplicationShutdown {
+export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly channels = new Map<string, Channel>();
   private readonly connections = new Set<SseConnection>();
   readonly heartbeat = new Heartbeat();
@@ -26,24 +37,122 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
   /** Slow-client warnings: at most one per interval, with the count of drops since. */
   private slowDrops = 0;
   private lastSlowWarning = 0;
+  private replayFailures = 0;
+  private lastReplayWarning = 0;
+  readonly transport: SseTransport;
+  /** Rejects when the application shuts down, so that nobody waits for a channel any longer. */
+  private readonly stopping: Promise<never>;
+  private stop!: (reason: Error) => void;
+  /** Whether channels get their events, ids and history from a shared transport. */
+  readonly shared: boolean;
 
   constructor(@Inject(SSE_MODULE_OPTIONS) readonly options: ResolvedSseModuleOptions) {
     this.settings = new ChannelSettingsResolver(options);
+    this.transport = options.transport ?? new MemoryTransport();
+    this.shared = !this.transport.local;
+    this.stopping = new Promise<never>((_, reject) => {
+      this.stop = reject;
+    });
+    this.stopping.catch(() => undefined);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.transport.init(this);
   }
 
   get(name: string): Channel | undefined {
     return this.channels.get(name);
   }
 
+  /**
+   * The channel of that name, created if needed. With a shared transport a
+   * new channel subscribes first; use `acquire()` to wait for it.
+   */
   getOrCreate(name: string): Channel {
     let channel = this.channels.get(name);
-    if (!channel) {
+    if (channel) {
+      return channel;
+    }
+    if (!this.shared) {
       channel = new Channel(name, this.settings.for(name), this.disposeIfIdle);
       this.channels.set(name, channel);
       // Until a client joins it, a new channel is idle (e.g. publish-only).
       this.sweepLater();
+      return channel;
+    }
+    const created = new Channel(name, this.settings.for(name), this.disposeIfIdle, this.transport, this.warnReplayFailure);
+    created.ready = this.transport.subscribe(name).then(
+      (newestId) => created.start(newestId),
+      (error: unknown) => {
+        if (this.channels.get(name) === created) {
+          this.channels.delete(name);
+          this.transport.unsubscribe(name);
+        }
+        throw error;
+      },
+    );
+    // Handled by whoever acquires the channel.
+    created.ready.catch(() => undefined);
+    this.channels.set(name, created);
+    return created;
+  }
+
+  /**
+   * The channel, once it can take clients (subscribed, with a shared
+   * transport). It is kept until `release()`, so join or release it.
+   */
+  async acquire(name: string): Promise<Channel> {
+    const channel = this.getOrCreate(name);
+    channel.reserved++;
+    try {
+      await Promise.race([channel.ready, this.stopping]);
+    } catch (error) {
+      channel.reserved--;
+      throw error;
     }
     return channel;
+  }
+
+  /** Lets go of a channel from `acquire()` (after the client joined, or when it could not). */
+  release(channel: Channel): void {
+    channel.reserved--;
+    this.dispose(channel);
+  }
+
+  /** Publishes through the transport; resolves with the event's id. */
+  publish(channel: string, data: string, event: string | undefined, id: string | undefined): Promise<string> {
+    const result = this.transport.publish({
+      channel,
+      event,
+      data,
+      id,
+      history: this.settings.for(channel).history,
+      historyTtl: this.options.historyTtl,
+    });
+    return typeof result === 'string' ? Promise.resolve(result) : result;
+  }
+
+  publishLocally(name: string, event: string | undefined, data: string, id: string | undefined): string {
+    const channel = this.getOrCreate(name);
+    const eventId = channel.publish(data, event, id);
+    this.dispose(channel);
+    return eventId;
+  }
+
+  deliver(name: string, event: SseTransportEvent): void {
+    this.channels.get(name)?.receive(event);
+  }
+
+  suspend(): void {
+    for (const channel of this.channels.values()) {
+      channel.suspend();
+    }
+  }
+
+  resume(): void {
+    for (const channel of this.channels.values()) {
+      void channel.resync();
+    }
   }
 
   /** Every channel there is, by name. */
@@ -91,9 +200,23 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     this.slowDrops = 0;
   }
 
+  private readonly warnReplayFailure = (channel: Channel, error: unknown): void => {
+    this.replayFailures++;
+    const now = Date.now();
+    if (now - this.lastReplayWarning < SLOW_WARNING_INTERVAL) {
+      return;
+    }
+    this.lastReplayWarning = now;
+    this.logger.warn(
+      `Could not read the history of channel "${channel.name}" (${this.replayFailures} failure(s) in the last ${SLOW_WARNING_INTERVAL / 1000} s): ${(error as Error)?.message ?? String(error)}. Catching-up clients were disconnected and reconnect with their Last-Event-ID; live delivery waits until the history can be read.`,
+    );
+    this.replayFailures = 0;
+  };
+
   /** Ends every open stream and stops the heartbeat. */
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
+    this.stop(new Error('the application is shutting down'));
     this.heartbeat.stop();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
@@ -106,10 +229,19 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
     this.connections.clear();
   }
 
-  /** Forgets a channel that holds nothing (no clients, no history). */
+  /** Closes the transport once every stream has ended. */
+  async onApplicationShutdown(): Promise<void> {
+    this.channels.clear();
+    await this.transport.close();
+  }
+
+  /** Forgets a channel that holds nothing (no clients, no history); a shared one is unsubscribed. */
   dispose(channel: Channel): void {
     if (channel.isDisposable && this.channels.get(channel.name) === channel) {
       this.channels.delete(channel.name);
+      if (this.shared) {
+        this.transport.unsubscribe(channel.name);
+      }
     }
   }
 
@@ -126,7 +258,8 @@ export class ChannelRegistry implements BeforeApplicationShutdown {
    */
   private sweepLater(): void {
     const ttl = this.options.historyTtl;
-    if (ttl === 0 || this.sweeper || this.shuttingDown) {
+    // (Shared channels go as soon as they have no clients; their history is the transport's.)
+    if (ttl === 0 || this.sweeper || this.shuttingDown || this.shared) {
       return;
     }
     this.sweeper = setInterval(() => {

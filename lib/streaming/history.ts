@@ -16,11 +16,22 @@ export class EventHistory {
   private events: ChannelEvent[] = [];
   private head = 0;
   private bytes = 0;
+  /**
+   * For ordered ids: the id up to which events may be missing from the
+   * history (the newest event it dropped, or where it started); every event
+   * after it is here.
+   */
+  private floor: string | undefined;
 
   constructor(
     private readonly maxEvents: number,
     private readonly maxBytes: number,
   ) {}
+
+  /** Marks the history as complete after `id` (it holds every later event it is given). */
+  startAfter(id: string): void {
+    this.floor = id;
+  }
 
   get length(): number {
     return this.events.length - this.head;
@@ -28,12 +39,15 @@ export class EventHistory {
 
   add(event: ChannelEvent): void {
     if (this.maxEvents === 0) {
+      this.floor = event.id;
       return;
     }
     this.events.push(event);
     this.bytes += event.body.length;
     while (this.length > this.maxEvents || (this.bytes > this.maxBytes && this.length > 1)) {
-      this.bytes -= this.events[this.head].body.length;
+      const dropped = this.events[this.head];
+      this.bytes -= dropped.body.length;
+      this.floor = dropped.id;
       this.events[this.head++] = undefined as unknown as ChannelEvent;
     }
     if (this.head > 1024 && this.head * 2 > this.events.length) {
@@ -53,5 +67,20 @@ export class EventHistory {
       }
     }
     return undefined;
+  }
+
+  /**
+   * For ordered ids (after `startAfter()`): the events newer than `id`, oldest
+   * first, or `undefined` when some of them may be missing here.
+   */
+  since(id: string, compare: (a: string, b: string) => number): ChannelEvent[] | undefined {
+    if (this.floor === undefined || compare(id, this.floor) < 0) {
+      return undefined;
+    }
+    let i = this.events.length;
+    while (i > this.head && compare(this.events[i - 1].id, id) > 0) {
+      i--;
+    }
+    return this.events.slice(i);
   }
 }

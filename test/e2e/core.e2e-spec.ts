@@ -42,7 +42,7 @@ describe.each(PLATFORMS)('core on %s', (platform) => {
   it('applies each route\'s event name to a channel event, with the same id on every route', async () => {
     const [news, alerts, plain] = await Promise.all([open('/feed/news'), open('/feed/news-alerts'), open('/feed/news-plain')]);
     expect(broadcaster.clientCount('news')).toBe(3);
-    const id = broadcaster.publish('news', { title: 'Hello' });
+    const id = await broadcaster.publish('news', { title: 'Hello' });
     broadcaster.publish('news', 'everyone', { event: 'breaking' });
     const [a, b, c] = await Promise.all([news.waitForEvents(2), alerts.waitForEvents(2), plain.waitForEvents(2)]);
     expect(a[0]).toEqual({ event: 'news', data: '{"title":"Hello"}', id, retry: undefined });

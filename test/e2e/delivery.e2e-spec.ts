@@ -38,7 +38,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
   describe('ids', () => {
     it('gives each event one channel-wide id: the same on every client and route, ASCII, strictly increasing', async () => {
       const streams = await Promise.all(['/live/ids', '/live/ids', '/live/ids/raw', '/live/ids/raw'].map((p) => open(p)));
-      const published = [1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/ids', { n }));
+      const published = await Promise.all([1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/ids', { n })));
       const received = await Promise.all(streams.map((s) => s.waitForEvents(5)));
       for (const events of received) {
         expect(events.map((e) => e.id)).toEqual(published);
@@ -70,12 +70,12 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
 
   describe('replay', () => {
     it('replays every event after Last-Event-ID, in order, with the route\'s event name, then live ones', async () => {
-      const ids = [1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/replay', `e${n}`));
+      const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/replay', `e${n}`)));
       const [update, raw] = await Promise.all([
         open('/live/replay', { headers: { 'last-event-id': ids[1] } }),
         open('/live/replay/raw', { headers: { 'last-event-id': ids[1] } }),
       ]);
-      const live = broadcaster.publish('live/replay', 'e6');
+      const live = await broadcaster.publish('live/replay', 'e6');
       const [a, b] = await Promise.all([update.waitForEvents(4), raw.waitForEvents(4)]);
       expect(a.map((e) => [e.event, e.data, e.id])).toEqual([
         ['update', 'e3', ids[2]],
@@ -90,7 +90,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
     });
 
     it('takes the id from the lastEventId query parameter too', async () => {
-      const ids = [1, 2, 3].map((n) => broadcaster.publish('live/query', n));
+      const ids = await Promise.all([1, 2, 3].map((n) => broadcaster.publish('live/query', n)));
       const stream = await open(`/live/query?lastEventId=${encodeURIComponent(ids[0])}`);
       const events = await stream.waitForEvents(2);
       expect(events.map((e) => e.data)).toEqual(['2', '3']);
@@ -98,7 +98,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
     });
 
     it('sends nothing extra to a client that is up to date', async () => {
-      const last = broadcaster.publish('live/uptodate', 'only');
+      const last = await broadcaster.publish('live/uptodate', 'only');
       const stream = await open('/live/uptodate', { headers: { 'last-event-id': last } });
       broadcaster.publish('live/uptodate', 'next');
       const events = await stream.waitForEvents(1);
@@ -107,7 +107,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
     });
 
     it('sends the reset event when the id is older than the history', async () => {
-      const ids = Array.from({ length: 10 }, (_, n) => broadcaster.publish('live/small', n));
+      const ids = await Promise.all(Array.from({ length: 10 }, (_, n) => broadcaster.publish('live/small', n)));
       const stream = await open('/live/small', { headers: { 'last-event-id': ids[1] } });
       broadcaster.publish('live/small', 'live');
       const events = await stream.waitForEvents(2);
@@ -129,7 +129,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
     });
 
     it('with history off, a reconnecting client that missed events gets the reset event', async () => {
-      const first = broadcaster.publish('live/off', 1);
+      const first = await broadcaster.publish('live/off', 1);
       broadcaster.publish('live/off', 2);
       const stream = await open('/live/off', { headers: { 'last-event-id': first } });
       const [reset] = await stream.waitForEvents(1);
@@ -142,8 +142,8 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       const ids: string[] = [];
       let joined: Promise<SseTestStream>[] = [];
       await new Promise<void>((resolve) => {
-        const step = () => {
-          ids.push(broadcaster.publish('live/race', ids.length));
+        const step = async () => {
+          ids.push(await broadcaster.publish('live/race', ids.length));
           if (ids.length === 100) {
             joined = [20, 50, 99].map((from) => open('/live/race', { headers: { 'last-event-id': ids[from] } }));
           }
@@ -259,7 +259,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       slowRequest.end();
       const closed = new Promise<void>((resolve) => slowRequest.on('close', () => resolve()));
       await until(() => broadcaster.clientCount('live/slow') === 2, 'the slow client');
-      const firstIds = [1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/slow', { n: -n }));
+      const firstIds = await Promise.all([1, 2, 3, 4, 5].map((n) => broadcaster.publish('live/slow', { n: -n })));
       await until(() => got.length === 5 && response!.isPaused(), 'the slow client to read 5 events');
 
       const total = 600;
@@ -268,7 +268,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       forceGc();
       const buffersBefore = process.memoryUsage().arrayBuffers;
       for (let n = 0; n < total; n++) {
-        ids.push(broadcaster.publish('live/slow', { n, payload }));
+        ids.push(await broadcaster.publish('live/slow', { n, payload }));
         if (n % 10 === 9) {
           await new Promise((resolve) => setImmediate(resolve));
         }

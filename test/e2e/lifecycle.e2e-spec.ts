@@ -135,7 +135,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
     const broadcaster = t.app.get(SseBroadcaster);
     try {
       const stream = await SseTestStream.open(t.server, { path: '/live/ttl' });
-      const id = broadcaster.publish('live/ttl', 'kept while a client is there');
+      const id = await broadcaster.publish('live/ttl', 'kept while a client is there');
       await stream.waitForEvents(1);
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(registry.get('live/ttl')).toBeDefined(); // a client is connected: no expiry

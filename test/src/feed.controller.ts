@@ -56,8 +56,8 @@ export class FeedController {
   room(): void {}
 
   @Post('rooms/:id')
-  say(@Param('id') id: string, @Body() body: { text: string }): { id: string } {
-    return { id: this.broadcaster.publish(`rooms/${id}`, body) };
+  async say(@Param('id') id: string, @Body() body: { text: string }): Promise<{ id: string }> {
+    return { id: await this.broadcaster.publish(`rooms/${id}`, body) };
   }
 
   @SseChannel(undefined, { path: 'pick/:name', event: 'picked' })

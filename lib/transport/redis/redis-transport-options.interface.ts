@@ -1,0 +1,50 @@
+/**
+ * The part of an `ioredis` client the transport uses. (Declared here so that
+ * the library's types do not need `ioredis` installed.)
+ *
+ * @publicApi
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  readonly options?: { keyPrefix?: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call(command: string, ...args: any[]): Promise<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  duplicate(override?: Record<string, any>): RedisClientLike;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/**
+ * Options of {@link RedisTransport}: an `ioredis` client, or what to connect
+ * to.
+ *
+ * @publicApi
+ */
+export interface RedisTransportOptions {
+  /**
+   * An `ioredis` client (v5 or v6) for commands; the transport makes one more
+   * connection from it for subscriptions (`duplicate()`). You keep ownership:
+   * the transport does not close it. Give either `client` or `connection`.
+   */
+  client?: RedisClientLike;
+  /**
+   * A `redis://` URL or `ioredis` options; the transport opens (and on
+   * shutdown closes) two connections: one for commands, one for
+   * subscriptions. Needs the `ioredis` package installed.
+   */
+  connection?: string | Record<string, unknown>;
+  /**
+   * Prefix of the Redis keys (one Stream per channel) and Pub/Sub channels
+   * the transport uses. Give each application its own prefix when several
+   * share one Redis.
+   * @default 'sse:'
+   */
+  keyPrefix?: string;
+}

@@ -1,0 +1,297 @@
+import { Logger } from '@nestjs/common';
+import { SSE_LOGGER_CONTEXT } from '../../sse.constants.js';
+import * as messages from '../../sse.messages.js';
+import { SseEncodingError } from '../../wire/encoder.js';
+import {
+  SseTransportError,
+  type SseTransport,
+  type SseTransportEvent,
+  type SseTransportHost,
+  type SseTransportPublish,
+  type SseTransportRead,
+} from '../sse-transport.interface.js';
+import { loadIoredis } from './load-ioredis.js';
+import { PUBLISH_SCRIPT, READ_SCRIPT, type RedisScript } from './redis-scripts.js';
+import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
+import { compareStreamIds, parseStreamId } from './stream-id.js';
+
+const OPTION_KEYS = ['client', 'connection', 'keyPrefix'];
+/** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
+const EXACT_TRIM_BELOW = 100;
+const ERROR_LOG_INTERVAL = 10_000;
+
+/**
+ * Shares channels among every instance of the application through Redis
+ * (7.0 or newer), with `ioredis`.
+ *
+ * Each channel is a Redis Stream, `<keyPrefix><channel>`: an event's id is
+ * the id of its Stream entry, given once by Redis, so every instance and
+ * every client sees the same id; the Stream is the history (trimmed to
+ * `history` events, expiring after `historyTtl` without publishes), so a
+ * client can resume on any instance, across restarts. A publish appends to
+ * the Stream and publishes to the Pub/Sub channel of the same name in one
+ * script, so every instance gets the events in id order; an instance
+ * subscribes only to the channels it has clients on.
+ *
+ * @publicApi
+ */
+export class RedisTransport implements SseTransport {
+  readonly local = false;
+  private readonly keyPrefix: string;
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+  private host: SseTransportHost | undefined;
+  private commands: RedisClientLike | undefined;
+  private subscriber: RedisClientLike | undefined;
+  private ownsCommands = false;
+  /** Channels this instance is subscribed to. */
+  private readonly channels = new Set<string>();
+  /** Whether the subscription connection was ready once and then lost. */
+  private lost = false;
+  private wasReady = false;
+  private lastErrorLog = 0;
+
+  constructor(private readonly options: RedisTransportOptions) {
+    const where = 'RedisTransport options';
+    if (options === null || typeof options !== 'object') {
+      throw new Error(`${where} must be an object like { connection: 'redis://127.0.0.1:6379' }, got ${messages.quote(options)}.`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) {
+        throw new Error(messages.unknownOption(where, key, OPTION_KEYS));
+      }
+    }
+    const { client, connection } = options;
+    if ((client === undefined) === (connection === undefined)) {
+      throw new Error(
+        `${where}: give either "client" (an ioredis client) or "connection" (a redis:// URL or ioredis options)${client === undefined ? '' : ', not both'}.`,
+      );
+    }
+    if (client !== undefined && (client === null || typeof (client as RedisClientLike).duplicate !== 'function')) {
+      throw new Error(`Invalid ${where}.client ${messages.quote(client)}: pass an ioredis client (new Redis(...)).`);
+    }
+    if (client?.options?.keyPrefix) {
+      throw new Error(
+        `Invalid ${where}.client: it has the ioredis option keyPrefix ${messages.quote(client.options.keyPrefix)}, which would not apply to the Pub/Sub channels. Use RedisTransport's own keyPrefix option instead.`,
+      );
+    }
+    if (connection !== undefined && typeof connection !== 'string' && (connection === null || typeof connection !== 'object')) {
+      throw new Error(`Invalid ${where}.connection ${messages.quote(connection)}: pass a redis:// URL or ioredis options.`);
+    }
+    const keyPrefix = options.keyPrefix ?? 'sse:';
+    if (typeof keyPrefix !== 'string') {
+      throw new Error(`Invalid ${where}.keyPrefix ${messages.quote(keyPrefix)}: it must be a string, like 'sse:'.`);
+    }
+    this.keyPrefix = keyPrefix;
+  }
+
+  async init(host: SseTransportHost): Promise<void> {
+    if (this.host) {
+      throw new Error(
+        'This RedisTransport already serves another application. Create one per application, e.g. in SseModule.forRootAsync({ useFactory: () => ({ transport: new RedisTransport(...) }) }).',
+      );
+    }
+    this.host = host;
+    this.lost = false;
+    this.wasReady = false;
+    if (this.options.client) {
+      this.commands = this.options.client;
+      this.ownsCommands = false;
+    } else {
+      const Redis = await loadIoredis();
+      const { connection } = this.options;
+      this.commands = (typeof connection === 'string' ? new Redis(connection) : new Redis(connection)) as RedisClientLike;
+      this.ownsCommands = true;
+      this.commands.on('error', this.logError);
+    }
+    const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
+    this.subscriber = subscriber;
+    subscriber.on('message', this.onMessage);
+    subscriber.on('ready', this.onReady);
+    subscriber.on('close', this.onClose);
+    subscriber.on('error', this.logError);
+  }
+
+  publish(request: SseTransportPublish): Promise<string> {
+    const commands = this.commands;
+    if (!commands || !this.host) {
+      throw new Error('RedisTransport: publish() before the application started (app.init()).');
+    }
+    let id = '*';
+    if (request.id !== undefined) {
+      const canonical = parseStreamId(request.id);
+      if (canonical === undefined || canonical === '0-0') {
+        throw new SseEncodingError(
+          `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: with the Redis transport an id is a Redis stream id ("<ms>-<seq>", greater than 0-0). Leave "id" out to get the channel's next one.`,
+        );
+      }
+      id = canonical;
+    }
+    if (commands.status !== 'ready') {
+      return Promise.reject(
+        new SseTransportError(
+          `Redis is not connected (status "${commands.status}"): the event for channel ${messages.quote(request.channel)} was not published. Clients stay connected and get later events once Redis is back.`,
+        ),
+      );
+    }
+    const { history, historyTtl } = request;
+    return this.run(PUBLISH_SCRIPT, this.keyPrefix + request.channel, [
+      this.keyPrefix + request.channel,
+      id,
+      history < EXACT_TRIM_BELOW ? '=' : '~',
+      history,
+      historyTtl,
+      request.event ?? '',
+      request.data,
+    ]).then(
+      (reply) => String(reply),
+      (error: Error) => {
+        if (/equal or smaller than the target stream top item/i.test(error.message)) {
+          throw new SseEncodingError(
+            `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`,
+          );
+        }
+        throw new SseTransportError(
+          `Publishing to channel ${messages.quote(request.channel)} on Redis failed: ${error.message}`,
+        );
+      },
+    );
+  }
+
+  async subscribe(channel: string): Promise<string | undefined> {
+    const subscriber = this.subscriber;
+    if (!subscriber) {
+      throw new Error('RedisTransport: subscribe() before the application started (app.init()).');
+    }
+    this.channels.add(channel);
+    await subscriber.subscribe(this.keyPrefix + channel);
+    const { lastId } = await this.read(channel, '0-0', 0);
+    return lastId;
+  }
+
+  unsubscribe(channel: string): void {
+    if (this.channels.delete(channel) && this.subscriber?.status === 'ready') {
+      this.subscriber.unsubscribe(this.keyPrefix + channel).catch(() => undefined);
+    }
+  }
+
+  async read(channel: string, afterId: string, count: number): Promise<SseTransportRead> {
+    if (!this.commands) {
+      throw new SseTransportError('RedisTransport: read() after the application shut down.');
+    }
+    const reply = (await this.run(READ_SCRIPT, this.keyPrefix + channel, [afterId, count])) as unknown[];
+    if (reply.length === 0) {
+      return { events: [], lastId: undefined, trimmedUpTo: undefined };
+    }
+    const [lastId, trimmedUpTo, entries] = reply as [string, string, [string, string[]][]];
+    const events: SseTransportEvent[] = entries.map(([id, fields]) => {
+      let event: string | undefined;
+      let data = '';
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i] === 'e') {
+          event = fields[i + 1] || undefined;
+        } else if (fields[i] === 'd') {
+          data = fields[i + 1];
+        }
+      }
+      return { id, event, data };
+    });
+    return { events, lastId: String(lastId), trimmedUpTo: trimmedUpTo === '0-0' ? undefined : String(trimmedUpTo) };
+  }
+
+  parseId(id: string): string | undefined {
+    return parseStreamId(id);
+  }
+
+  compareIds(a: string, b: string): number {
+    return compareStreamIds(a, b);
+  }
+
+  async close(): Promise<void> {
+    const { commands, subscriber } = this;
+    this.host = undefined;
+    this.commands = undefined;
+    this.subscriber = undefined;
+    this.channels.clear();
+    if (subscriber) {
+      subscriber.removeListener('message', this.onMessage);
+      subscriber.removeListener('ready', this.onReady);
+      subscriber.removeListener('close', this.onClose);
+      subscriber.disconnect();
+    }
+    if (commands && this.ownsCommands) {
+      if (commands.status === 'ready') {
+        await commands.quit().catch(() => commands.disconnect());
+      } else {
+        commands.disconnect();
+      }
+    }
+  }
+
+  /** Runs a script by its hash, sending it first when the server does not know it (e.g. after a restart). */
+  private async run(script: RedisScript, key: string, args: (string | number)[]): Promise<unknown> {
+    const commands = this.commands!;
+    try {
+      return await commands.call('EVALSHA', script.sha, 1, key, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) {
+        throw error;
+      }
+      return commands.call('EVAL', script.source, 1, key, ...args);
+    }
+  }
+
+  private readonly onMessage = (topic: string, message: string): void => {
+    if (!this.host || !topic.startsWith(this.keyPrefix)) {
+      return;
+    }
+    const idEnd = message.indexOf('\n');
+    const eventEnd = message.indexOf('\n', idEnd + 1);
+    if (idEnd < 0 || eventEnd < 0) {
+      return;
+    }
+    this.host.deliver(topic.slice(this.keyPrefix.length), {
+      id: message.slice(0, idEnd),
+      event: message.slice(idEnd + 1, eventEnd) || undefined,
+      data: message.slice(eventEnd + 1),
+    });
+  };
+
+  private readonly onClose = (): void => {
+    if (this.wasReady && !this.lost && this.host) {
+      this.lost = true;
+      this.logger.warn(
+        `Lost the Redis subscription connection: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`,
+      );
+      this.host.suspend();
+    }
+  };
+
+  private readonly onReady = (): void => {
+    this.wasReady = true;
+    if (!this.lost || !this.subscriber) {
+      return;
+    }
+    const topics = [...this.channels].map((channel) => this.keyPrefix + channel);
+    const resubscribed = topics.length > 0 ? this.subscriber.subscribe(...topics) : Promise.resolve();
+    resubscribed.then(
+      () => {
+        if (!this.lost || !this.host) {
+          return;
+        }
+        this.lost = false;
+        this.logger.log(`Redis is back: resubscribed to ${topics.length} channel(s); reading what they missed.`);
+        this.host.resume();
+      },
+      // The connection dropped again; the next 'ready' tries again.
+      () => undefined,
+    );
+  };
+
+  private readonly logError = (error: Error): void => {
+    const now = Date.now();
+    if (now - this.lastErrorLog >= ERROR_LOG_INTERVAL) {
+      this.lastErrorLog = now;
+      this.logger.error(`Redis: ${error.message}`);
+    }
+  };
+}
