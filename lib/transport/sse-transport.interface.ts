@@ -39,7 +39,7 @@ export interface SseTransportRead {
   readonly events: SseTransportEvent[];
   /** The newest id the channel ever gave out; `undefined` when it has no history at all. */
   readonly lastId: string | undefined;
-  /** The newest id removed from the history; a client behind it has missed events. */
+  /** Events before this id were removed from the history: a client whose id is older has missed some. */
   readonly trimmedUpTo: string | undefined;
 }
 

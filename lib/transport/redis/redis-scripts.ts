@@ -29,9 +29,11 @@ return id
 `);
 
 /**
- * Reads a channel's Stream: the newest id it gave out, the newest id it
- * trimmed, and up to ARGV[2] entries after ARGV[1] (none when ARGV[2] is 0).
- * An empty reply: there is no such Stream.
+ * Reads a channel's Stream: the newest id it gave out; the id before which
+ * entries were removed ('0-0': none — Redis keeps no record of the entries
+ * trimmed, so it is the oldest entry left, or the newest id when none is
+ * left); the newest id deleted by XDEL; and up to ARGV[2] entries after
+ * ARGV[1] (none when ARGV[2] is 0). An empty reply: there is no such Stream.
  *
  * KEYS[1] the Stream. ARGV: after id, count.
  */
@@ -40,16 +42,27 @@ local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
 if type(info) ~= 'table' or info.err then
   return {}
 end
-local last, trimmed = '0-0', '0-0'
+local last, deleted, added, length, first = '0-0', '0-0', 0, 0, nil
 for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then
-    last = info[i + 1]
-  elseif info[i] == 'max-deleted-entry-id' then
-    trimmed = info[i + 1]
+  local key, value = info[i], info[i + 1]
+  if key == 'last-generated-id' then
+    last = value
+  elseif key == 'max-deleted-entry-id' then
+    deleted = value
+  elseif key == 'entries-added' then
+    added = value
+  elseif key == 'length' then
+    length = value
+  elseif key == 'first-entry' and type(value) == 'table' then
+    first = value[1]
   end
 end
-if ARGV[2] == '0' then
-  return {last, trimmed, {}}
+local trimmed = '0-0'
+if added > length then
+  trimmed = first or last
 end
-return {last, trimmed, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
+if ARGV[2] == '0' then
+  return {last, trimmed, deleted, {}}
+end
+return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
 `);

@@ -19,6 +19,8 @@ const OPTION_KEYS = ['client', 'connection', 'keyPrefix'];
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
 const ERROR_LOG_INTERVAL = 10_000;
+/** ioredis statuses of a client that had a connection and lost it. */
+const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
 
 /**
  * Shares channels among every instance of the application through Redis
@@ -126,7 +128,9 @@ export class RedisTransport implements SseTransport {
       }
       id = canonical;
     }
-    if (commands.status !== 'ready') {
+    // While it first connects ioredis queues the command; once it has lost
+    // the connection, the publish fails at once instead of piling up.
+    if (LOST_STATUSES.has(commands.status)) {
       return Promise.reject(
         new SseTransportError(
           `Redis is not connected (status "${commands.status}"): the event for channel ${messages.quote(request.channel)} was not published. Clients stay connected and get later events once Redis is back.`,
@@ -182,7 +186,7 @@ export class RedisTransport implements SseTransport {
     if (reply.length === 0) {
       return { events: [], lastId: undefined, trimmedUpTo: undefined };
     }
-    const [lastId, trimmedUpTo, entries] = reply as [string, string, [string, string[]][]];
+    const [lastId, trimmed, deleted, entries] = reply as [string, string, string, [string, string[]][]];
     const events: SseTransportEvent[] = entries.map(([id, fields]) => {
       let event: string | undefined;
       let data = '';
@@ -195,7 +199,9 @@ export class RedisTransport implements SseTransport {
       }
       return { id, event, data };
     });
-    return { events, lastId: String(lastId), trimmedUpTo: trimmedUpTo === '0-0' ? undefined : String(trimmedUpTo) };
+    // A client behind either of them has missed events.
+    const trimmedUpTo = compareStreamIds(String(trimmed), String(deleted)) >= 0 ? String(trimmed) : String(deleted);
+    return { events, lastId: String(lastId), trimmedUpTo: trimmedUpTo === '0-0' ? undefined : trimmedUpTo };
   }
 
   parseId(id: string): string | undefined {

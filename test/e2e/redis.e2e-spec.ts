@@ -1,0 +1,433 @@
+import { EventSource } from 'eventsource';
+import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
+import {
+  RedisTransport,
+  SseBroadcaster,
+  SseEncodingError,
+  SseModule,
+  SseTransportError,
+  type SseModuleOptions,
+} from '../../lib/index.js';
+import { SseTestStream } from '../../lib/testing/index.js';
+import { Balancer } from '../src/balancer.js';
+import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
+import { DeliveryController } from '../src/delivery.controller.js';
+import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
+import { until } from '../src/until.js';
+
+const STREAM_ID = /^\d+-\d+$/;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Orders two Redis stream ids. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+}
+
+function expectIncreasing(ids: (string | undefined)[]): void {
+  for (let i = 1; i < ids.length; i++) {
+    expect(compareIds(ids[i - 1]!, ids[i]!)).toBeLessThan(0);
+  }
+}
+
+let prefixes = 0;
+
+const hasRedis = redisServerAvailable();
+
+(hasRedis ? describe : describe.skip)('Redis transport', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = new Redis(redis.url, { lazyConnect: false });
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.destroy();
+  });
+
+  /** One app instance on the shared Redis, with the delivery routes. */
+  const instance = (platform: Platform, keyPrefix: string, options: Omit<SseModuleOptions, 'global'> = {}) =>
+    createTestApp(platform, {
+      imports: [
+        SseModule.forRootAsync({
+          useFactory: () => ({
+            heartbeat: 0,
+            channels: { 'live/small': { history: 5 }, 'live/backlog': { history: 5000 } },
+            ...options,
+            transport: new RedisTransport({ connection: redis.url, keyPrefix }),
+          }),
+        }),
+      ],
+      controllers: [DeliveryController],
+    });
+
+  describe.each<[Platform, Platform]>([
+    ['express', 'fastify'],
+    ['fastify', 'express'],
+  ])('two instances, A on %s and B on %s', (platformA, platformB) => {
+    let a: TestApp;
+    let b: TestApp;
+    let keyPrefix: string;
+    const broadcasterOf = (t: TestApp) => t.app.get(SseBroadcaster);
+    const open = (t: TestApp, path: string, headers: Record<string, string> = {}) =>
+      SseTestStream.open(t.server, { path, headers });
+
+    beforeAll(async () => {
+      keyPrefix = `t${++prefixes}:`;
+      [a, b] = await Promise.all([instance(platformA, keyPrefix), instance(platformB, keyPrefix)]);
+    });
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+    });
+
+    it('a publish on A reaches the clients on A and B, with the same ids in the same order', async () => {
+      const streams = await Promise.all([open(a, '/live/fan'), open(a, '/live/fan/raw'), open(b, '/live/fan'), open(b, '/live/fan/raw')]);
+      const ids: string[] = [];
+      for (let n = 0; n < 20; n++) {
+        ids.push(await broadcasterOf(n % 2 ? b : a).publish('live/fan', { n }));
+      }
+      expect(ids.every((id) => STREAM_ID.test(id))).toBe(true);
+      expectIncreasing(ids);
+      for (const stream of streams) {
+        const events = await stream.waitForEvents(20);
+        expect(events.map((e) => e.id)).toEqual(ids);
+        expect(events.map((e) => JSON.parse(e.data).n)).toEqual([...Array(20).keys()]);
+      }
+      expect(streams[0].events[0].event).toBe('update');
+      expect(streams[1].events[0].event).toBe('message');
+      expect(broadcasterOf(a).clientCount('live/fan')).toBe(2);
+      expect(broadcasterOf(b).clientCount('live/fan')).toBe(2);
+      await Promise.all(streams.map((s) => s.close()));
+    });
+
+    it('publishes issued back to back on both instances arrive in one order everywhere', async () => {
+      const streams = await Promise.all([open(a, '/live/mixed'), open(b, '/live/mixed')]);
+      const published = await Promise.all(
+        Array.from({ length: 200 }, (_, n) => broadcasterOf(n % 2 ? b : a).publish('live/mixed', n)),
+      );
+      const sorted = [...published].sort(compareIds);
+      const [onA, onB] = await Promise.all(streams.map((s) => s.waitForEvents(200)));
+      expect(onA.map((e) => e.id)).toEqual(sorted);
+      expect(onB.map((e) => e.id)).toEqual(sorted);
+      // Each instance's own publishes keep their order.
+      const fromA = onA.map((e) => Number(e.data)).filter((n) => n % 2 === 0);
+      expect(fromA).toEqual([...fromA].sort((x, y) => x - y));
+      await Promise.all(streams.map((s) => s.close()));
+    });
+
+    it('a client that leaves A and reconnects to B with Last-Event-ID gets exactly the missed events, then live ones', async () => {
+      const onA = await open(a, '/live/move');
+      const first = [];
+      for (let n = 0; n < 3; n++) {
+        first.push(await broadcasterOf(a).publish('live/move', `before-${n}`));
+      }
+      await onA.waitForEvents(3);
+      await onA.close();
+      const missed = [];
+      for (let n = 0; n < 4; n++) {
+        missed.push(await broadcasterOf(a).publish('live/move', `missed-${n}`));
+      }
+      // B has no client on this channel yet: the replay comes from Redis.
+      const onB = await open(b, '/live/move', { 'last-event-id': first[2] });
+      await onB.waitForEvents(4);
+      const live = await broadcasterOf(a).publish('live/move', 'live');
+      const events = await onB.waitForEvents(5);
+      expect(events.map((e) => e.id)).toEqual([...missed, live]);
+      expect(events.map((e) => e.data)).toEqual(['missed-0', 'missed-1', 'missed-2', 'missed-3', 'live']);
+      expect(broadcasterOf(b).stats()['live/move'].replayed).toBe(4);
+      await onB.close();
+    });
+
+    it('a client ahead of B (its id is newer than what B delivered) gets no duplicate', async () => {
+      const onB = await open(b, '/live/ahead');
+      const ids = [];
+      for (let n = 0; n < 3; n++) {
+        ids.push(await broadcasterOf(a).publish('live/ahead', n));
+      }
+      await onB.waitForEvents(3);
+      // A second client on B resumes from the newest id: nothing to replay.
+      const second = await open(b, '/live/ahead', { 'last-event-id': ids[2] });
+      const next = await broadcasterOf(a).publish('live/ahead', 'next');
+      await onB.waitForEvents(4);
+      const events = await second.waitForEvents(1);
+      await sleep(50);
+      expect(second.events.map((e) => e.id)).toEqual([next]);
+      expect(events[0].data).toBe('next');
+      await Promise.all([onB.close(), second.close()]);
+    });
+
+    it('replays a long backlog from Redis in batches at the pace of a tight client, racing with new publishes', async () => {
+      const anchor = await broadcasterOf(a).publish('live/backlog', 'anchor');
+      const payload = 'z'.repeat(1024);
+      const backlog = await Promise.all(Array.from({ length: 1200 }, (_, n) => broadcasterOf(a).publish('live/backlog', { n, payload })));
+      const stream = await open(b, '/live/backlog/tight', { 'last-event-id': anchor });
+      const racing: Promise<string>[] = [];
+      for (let n = 0; n < 50; n++) {
+        racing.push(broadcasterOf(n % 2 ? a : b).publish('live/backlog', { n: 1200 + n, payload }));
+        await sleep(1);
+      }
+      const expected = [...backlog, ...(await Promise.all(racing)).sort(compareIds)];
+      const events = await stream.waitForEvents(expected.length, 15_000);
+      await sleep(50);
+      expect(stream.events.map((e) => e.id)).toEqual(expected);
+      expect(broadcasterOf(b).stats()['live/backlog'].droppedSlow).toBe(0);
+      expect(events.length).toBe(1250);
+      await stream.close();
+    });
+
+    it('sends the reset event for an id older than the Redis history, or not an id of this channel', async () => {
+      const old = await broadcasterOf(a).publish('live/small', 'old');
+      for (let n = 0; n < 10; n++) {
+        await broadcasterOf(a).publish('live/small', n);
+      }
+      const latest = await broadcasterOf(a).publish('live/small', 'latest');
+      const stale = await open(b, '/live/small', { 'last-event-id': old });
+      const [reset] = await stale.waitForEvents(1);
+      expect(reset).toMatchObject({ event: 'sse-reset', id: latest });
+      expect(JSON.parse(reset.data)).toEqual({ reason: 'history-exceeded', lastEventId: old, channel: 'live/small' });
+      const bogus = await open(a, '/live/small', { 'last-event-id': 'not-a-stream-id' });
+      const [unknown] = await bogus.waitForEvents(1);
+      expect(JSON.parse(unknown.data)).toMatchObject({ reason: 'unknown-id', lastEventId: 'not-a-stream-id' });
+      const future = await open(a, '/live/small', { 'last-event-id': '99999999999999-0' });
+      const [ahead] = await future.waitForEvents(1);
+      expect(JSON.parse(ahead.data)).toMatchObject({ reason: 'unknown-id' });
+      // After the reset they are live.
+      const next = await broadcasterOf(b).publish('live/small', 'next');
+      for (const stream of [stale, bogus, future]) {
+        const events = await stream.waitForEvents(2);
+        expect(events[1]).toMatchObject({ id: next, data: 'next' });
+      }
+      await Promise.all([stale.close(), bogus.close(), future.close()]);
+    });
+
+    it('honours a caller id that is a newer stream id, and refuses others with an error naming the id', async () => {
+      const stream = await open(b, '/live/caller');
+      const id = await broadcasterOf(a).publish('live/caller', 'x', { id: '99999999999990-7' });
+      expect(id).toBe('99999999999990-7');
+      expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(SseEncodingError);
+      expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(/Invalid SSE id "order-1" for channel "live\/caller": with the Redis transport/);
+      await expect(broadcasterOf(b).publish('live/caller', 'x', { id: '5-0' })).rejects.toThrow(/Invalid SSE id "5-0" .* not greater than the channel's last id/);
+      await expect(broadcasterOf(b).publish('live/caller', 'x', { id: '5-0' })).rejects.toBeInstanceOf(SseEncodingError);
+      const after = await broadcasterOf(b).publish('live/caller', 'y');
+      expect(compareIds(after, id)).toBeGreaterThan(0);
+      const events = await stream.waitForEvents(2);
+      expect(events.map((e) => e.id)).toEqual([id, after]);
+      await stream.close();
+    });
+
+    it('serializes a publish once, and each instance subscribes only to the channels its clients use', async () => {
+      const topic = `${keyPrefix}live/once`;
+      const subscribed = async () => ((await admin.call('PUBSUB', 'NUMSUB', topic)) as [string, number])[1];
+      expect(await subscribed()).toBe(0);
+      const streams = await Promise.all([open(a, '/live/once'), open(a, '/live/once/raw'), open(b, '/live/once')]);
+      expect(await subscribed()).toBe(2);
+      let calls = 0;
+      await broadcasterOf(a).publish('live/once', { toJSON: () => (calls++, { counted: true }) });
+      await Promise.all(streams.map((s) => s.waitForEvents(1)));
+      expect(calls).toBe(1);
+      await Promise.all(streams.map((s) => s.close()));
+      await until(() => broadcasterOf(a).clientCount('live/once') + broadcasterOf(b).clientCount('live/once') === 0, 'the clients to leave');
+      const deadline = Date.now() + 5000;
+      while ((await subscribed()) !== 0 && Date.now() < deadline) {
+        await sleep(10);
+      }
+      expect(await subscribed()).toBe(0);
+    });
+
+    it('events published while the subscriptions are cut reach every client once they are back, in order, once', async () => {
+      const streams = await Promise.all([open(a, '/live/cut'), open(b, '/live/cut')]);
+      const before = await broadcasterOf(a).publish('live/cut', 'before');
+      await Promise.all(streams.map((s) => s.waitForEvents(1)));
+      // Redis drops every Pub/Sub connection; the command connections stay.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      const during = [];
+      for (let n = 0; n < 10; n++) {
+        during.push(await broadcasterOf(n % 2 ? a : b).publish('live/cut', `during-${n}`));
+      }
+      const expected = [before, ...during];
+      for (const stream of streams) {
+        await stream.waitForEvents(expected.length, 10_000);
+      }
+      const after = await broadcasterOf(b).publish('live/cut', 'after');
+      for (const stream of streams) {
+        await stream.waitForEvents(expected.length + 1);
+        await sleep(30);
+        expect(stream.events.map((e) => e.id)).toEqual([...expected, after]);
+      }
+      await Promise.all(streams.map((s) => s.close()));
+    });
+
+    it('a real EventSource behind a round-robin balancer moves from A to B and misses nothing', async () => {
+      const balancer = await Balancer.start([a, b].map((t) => Number(new URL(t.url).port)));
+      const seen: { data: string; id: string }[] = [];
+      const es = new EventSource(`${balancer.url}/live/lb/quick`);
+      es.addEventListener('message', (e) => seen.push({ data: e.data, id: e.lastEventId }));
+      try {
+        await until(() => broadcasterOf(a).clientCount('live/lb') === 1, 'the client on A');
+        for (const n of [1, 2, 3]) {
+          await broadcasterOf(b).publish('live/lb', `m${n}`);
+        }
+        await until(() => seen.length === 3, '3 events');
+        balancer.cut(); // the connection to A breaks; the balancer sends the reconnect to B
+        await until(() => broadcasterOf(a).clientCount('live/lb') === 0, 'A to see the client go');
+        const missed = [];
+        for (const n of [4, 5, 6]) {
+          missed.push(await broadcasterOf(a).publish('live/lb', `m${n}`));
+        }
+        await until(() => broadcasterOf(b).clientCount('live/lb') === 1 && seen.length === 6, 'the reconnect to B and the replay');
+        await broadcasterOf(a).publish('live/lb', 'm7');
+        await until(() => seen.length === 7, 'the live event');
+        expect(seen.map((e) => e.data)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+        expect(seen.slice(3, 6).map((e) => e.id)).toEqual(missed);
+        expect(broadcasterOf(a).clientCount('live/lb')).toBe(0);
+      } finally {
+        es.close();
+        await balancer.close();
+      }
+    });
+
+    it('an instance that restarts replays from Redis what was published while it was down', async () => {
+      const onA = await open(a, '/live/restart');
+      const seenId = await broadcasterOf(b).publish('live/restart', 'seen');
+      await onA.waitForEvents(1);
+      await a.close();
+      await onA.waitForEnd();
+      const missed = [];
+      for (let n = 0; n < 3; n++) {
+        missed.push(await broadcasterOf(b).publish('live/restart', `while-down-${n}`));
+      }
+      a = await instance(platformA, keyPrefix);
+      const back = await open(a, '/live/restart', { 'last-event-id': seenId });
+      const events = await back.waitForEvents(3);
+      expect(events.map((e) => e.id)).toEqual(missed);
+      await back.close();
+    });
+  });
+
+  describe('when redis-server stops and comes back', () => {
+    let a: TestApp;
+    let b: TestApp;
+
+    beforeAll(async () => {
+      const keyPrefix = `t${++prefixes}:`;
+      [a, b] = await Promise.all([instance('express', keyPrefix, { retry: 50 }), instance('fastify', keyPrefix, { retry: 50 })]);
+    });
+    afterAll(async () => {
+      await Promise.all([a?.close(), b?.close()]);
+    });
+
+    it('clients stay connected, publishes fail clearly, and delivery and replay resume once Redis is back', async () => {
+      const streams = await Promise.all([SseTestStream.open(a.server, { path: '/live/outage' }), SseTestStream.open(b.server, { path: '/live/outage' })]);
+      const broadcasterA = a.app.get(SseBroadcaster);
+      const broadcasterB = b.app.get(SseBroadcaster);
+      const before = await broadcasterA.publish('live/outage', 'before');
+      await Promise.all(streams.map((s) => s.waitForEvents(1)));
+
+      await redis.stop();
+      let failure: unknown;
+      const deadline = Date.now() + 5000;
+      while (failure === undefined && Date.now() < deadline) {
+        try {
+          await broadcasterA.publish('live/outage', 'lost');
+          await sleep(20);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      expect(failure).toBeInstanceOf(SseTransportError);
+      expect((failure as Error).message).toMatch(/Redis is not connected .*the event for channel "live\/outage" was not published/);
+      await sleep(300);
+      // Nobody was disconnected.
+      expect(broadcasterA.clientCount('live/outage')).toBe(1);
+      expect(broadcasterB.clientCount('live/outage')).toBe(1);
+      expect(streams.every((s) => !s.ended)).toBe(true);
+
+      await redis.resume();
+      let after: string | undefined;
+      const back = Date.now() + 15_000;
+      while (after === undefined && Date.now() < back) {
+        after = await broadcasterB.publish('live/outage', 'after').catch(() => undefined);
+        if (after === undefined) {
+          await sleep(50);
+        }
+      }
+      expect(after).toMatch(STREAM_ID);
+      expect(compareIds(after!, before)).toBeGreaterThan(0);
+      for (const stream of streams) {
+        const events = await stream.waitForEvents(2, 15_000);
+        expect(events[0].id).toBe(before);
+        expect(events[events.length - 1]).toMatchObject({ id: after, data: 'after' });
+        // Nothing that failed shows up.
+        expect(events.map((e) => e.data)).toEqual(['before', 'after']);
+      }
+      // The history survived the restart: a new client resumes from the first event.
+      const late = await SseTestStream.open(a.server, { path: '/live/outage', headers: { 'last-event-id': before } });
+      const [replayed] = await late.waitForEvents(1);
+      expect(replayed).toMatchObject({ id: after, data: 'after' });
+      await Promise.all([...streams, late].map((s) => s.close()));
+    });
+  });
+
+  describe('set-up', () => {
+    it('refuses bad options with a sentence that names the option', () => {
+      expect(() => new RedisTransport({})).toThrow(/give either "client" \(an ioredis client\) or "connection"/);
+      expect(() => new RedisTransport({ connection: redis.url, client: admin as never })).toThrow(/not both/);
+      expect(() => new RedisTransport({ connection: redis.url, keyPrefx: 'x' } as never)).toThrow(/Unknown option "keyPrefx" in RedisTransport options/);
+      expect(() => new RedisTransport({ connection: 42 as never })).toThrow(/Invalid RedisTransport options\.connection 42/);
+      expect(() => new RedisTransport({ client: {} as never })).toThrow(/Invalid RedisTransport options\.client/);
+      const prefixed = new Redis(redis.url, { lazyConnect: true, keyPrefix: 'app:' });
+      expect(() => new RedisTransport({ client: prefixed as never })).toThrow(/keyPrefix "app:"/);
+      prefixed.disconnect();
+      expect(() => SseModule.forRoot({ transport: {} as never })).toThrow(/Invalid SseModule options\.transport .*not a transport/);
+    });
+
+    it('works with a client of your own, which it leaves open on shutdown', async () => {
+      const client = new Redis(redis.url);
+      const t = await createTestApp('express', {
+        imports: [SseModule.forRootAsync({ useFactory: () => ({ heartbeat: 0, transport: new RedisTransport({ client: client as never, keyPrefix: `t${++prefixes}:` }) }) })],
+        controllers: [DeliveryController],
+      });
+      try {
+        const stream = await SseTestStream.open(t.server, { path: '/live/own' });
+        const id = await t.app.get(SseBroadcaster).publish('live/own', 'mine');
+        const [event] = await stream.waitForEvents(1);
+        expect(event).toMatchObject({ id, data: 'mine' });
+        await stream.close();
+      } finally {
+        await t.close();
+      }
+      expect(client.status).toBe('ready');
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+    });
+
+    it('refuses to serve two applications with one transport instance', async () => {
+      const transport = new RedisTransport({ connection: redis.url, keyPrefix: `t${++prefixes}:` });
+      const first = await createTestApp('express', { imports: [SseModule.forRoot({ transport })] });
+      try {
+        await expect(createTestApp('express', { imports: [SseModule.forRoot({ transport })] })).rejects.toThrow(
+          /already serves another application. Create one per application/,
+        );
+      } finally {
+        await first.close();
+      }
+    });
+
+    it('says at start-up how to install ioredis when it is missing', async () => {
+      const output = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', './test/src/hide-ioredis.mjs', 'test/src/redis-start.mjs', redis.url], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+      expect(output.code).toBe(1);
+      expect(output.stderr).toMatch(/RedisTransport needs the package "ioredis" \(v5 or v6\), an optional peer dependency of nestjs-sse-channel that is not installed\. Run: npm install ioredis/);
+    });
+  });
+});
