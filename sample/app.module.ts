@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { SseModule } from 'nestjs-sse-channel';
+import { RedisTransport, SseModule } from 'nestjs-sse-channel';
 import { PageController } from './page.controller.js';
 import { RoomsController } from './rooms.controller.js';
 import { SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
@@ -10,7 +10,14 @@ export class AppModule {
   static register(options: SampleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [SseModule.forRoot({ heartbeat: 15_000, history: 200 })],
+      imports: [
+        SseModule.forRoot({
+          heartbeat: 15_000,
+          history: 200,
+          // One transport per application: register() runs once per app.
+          transport: options.redisUrl ? new RedisTransport({ connection: options.redisUrl, keyPrefix: 'sse-sample:' }) : undefined,
+        }),
+      ],
       controllers: [PageController, TickerController, RoomsController],
       providers: [{ provide: SAMPLE_OPTIONS, useValue: options }],
     };

@@ -4,4 +4,9 @@ export const SAMPLE_OPTIONS = Symbol('SAMPLE_OPTIONS');
 export interface SampleOptions {
   /** Milliseconds between ticker events (the seed: one second). */
   tickMs: number;
+  /**
+   * A redis:// URL: channels are shared through Redis with every other
+   * instance of the sample on it (`SSE_REDIS_URL`). Unset: in memory.
+   */
+  redisUrl?: string;
 }

@@ -10,6 +10,7 @@ import {
   type SseModuleOptions,
 } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
+import { createSampleApp } from '../../sample/create-sample-app.js';
 import { Balancer } from '../src/balancer.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
 import { DeliveryController } from '../src/delivery.controller.js';
@@ -370,6 +371,39 @@ const hasRedis = redisServerAvailable();
       expect(replayed).toMatchObject({ id: after, data: 'after' });
       await Promise.all([...streams, late].map((s) => s.close()));
     });
+  });
+
+  it('the sample runs on Redis (SSE_REDIS_URL): a chat message posted on one instance shows on the other', async () => {
+    const apps = await Promise.all([0, 1].map(() => createSampleApp({ tickMs: 50, redisUrl: redis.url }, false)));
+    try {
+      const urls = [];
+      for (const app of apps) {
+        await app.listen(0, '127.0.0.1');
+        urls.push(`http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`);
+      }
+      const [room, ticker] = await Promise.all([
+        SseTestStream.open(urls[1], { path: '/rooms/lobby' }),
+        SseTestStream.open(urls[1], { path: '/ticker' }),
+      ]);
+      const response = await fetch(`${urls[0]}/rooms/lobby`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'ann', text: 'hello from A' }),
+      });
+      expect(response.status).toBe(201);
+      const { id } = (await response.json()) as { id: string };
+      const [chat] = await room.waitForEvents(1);
+      expect(chat).toMatchObject({ event: 'chat', id });
+      expect(JSON.parse(chat.data)).toMatchObject({ user: 'ann', text: 'hello from A' });
+      // Both instances tick into the one channel.
+      const ticks = await ticker.waitFor((events) => new Set(events.map((e) => JSON.parse(e.data).message.split(' from ')[1])).size === 2, {
+        what: 'ticks from both instances',
+      });
+      expect(ticks[0].event).toBe('message');
+      await Promise.all([room.close(), ticker.close()]);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
   });
 
   describe('set-up', () => {
