@@ -51,6 +51,8 @@ export class RedisTransport implements SseTransport {
   private lost = false;
   private wasReady = false;
   private lastErrorLog = 0;
+  /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
+  private readonly inFlight = new Set<(error: Error) => void>();
 
   constructor(private readonly options: RedisTransportOptions) {
     const where = 'RedisTransport options';
@@ -105,6 +107,7 @@ export class RedisTransport implements SseTransport {
       this.ownsCommands = true;
       this.commands.on('error', this.logError);
     }
+    this.commands.on('close', this.onCommandsClose);
     const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
     this.subscriber = subscriber;
     subscriber.on('message', this.onMessage);
@@ -138,7 +141,7 @@ export class RedisTransport implements SseTransport {
       );
     }
     const { history, historyTtl } = request;
-    return this.run(PUBLISH_SCRIPT, this.keyPrefix + request.channel, [
+    const sent = this.run(PUBLISH_SCRIPT, this.keyPrefix + request.channel, [
       this.keyPrefix + request.channel,
       id,
       history < EXACT_TRIM_BELOW ? '=' : '~',
@@ -146,19 +149,35 @@ export class RedisTransport implements SseTransport {
       historyTtl,
       request.event ?? '',
       request.data,
-    ]).then(
-      (reply) => String(reply),
-      (error: Error) => {
-        if (/equal or smaller than the target stream top item/i.test(error.message)) {
-          throw new SseEncodingError(
-            `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`,
-          );
-        }
-        throw new SseTransportError(
-          `Publishing to channel ${messages.quote(request.channel)} on Redis failed: ${error.message}`,
-        );
-      },
-    );
+    ]);
+    return new Promise<string>((resolve, reject) => {
+      const abandon = (error: Error) => {
+        this.inFlight.delete(abandon);
+        reject(error);
+      };
+      this.inFlight.add(abandon);
+      sent.then(
+        (reply) => {
+          if (this.inFlight.delete(abandon)) {
+            resolve(String(reply));
+          }
+        },
+        (error: Error) => {
+          if (this.inFlight.delete(abandon)) {
+            reject(this.publishError(request, error));
+          }
+        },
+      );
+    });
+  }
+
+  private publishError(request: SseTransportPublish, error: Error): Error {
+    if (/equal or smaller than the target stream top item/i.test(error.message)) {
+      return new SseEncodingError(
+        `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`,
+      );
+    }
+    return new SseTransportError(`Publishing to channel ${messages.quote(request.channel)} on Redis failed: ${error.message}`);
   }
 
   async subscribe(channel: string): Promise<string | undefined> {
@@ -224,6 +243,8 @@ export class RedisTransport implements SseTransport {
       subscriber.removeListener('close', this.onClose);
       subscriber.disconnect();
     }
+    commands?.removeListener('close', this.onCommandsClose);
+    this.onCommandsClose();
     if (commands && this.ownsCommands) {
       if (commands.status === 'ready') {
         await commands.quit().catch(() => commands.disconnect());
@@ -260,6 +281,24 @@ export class RedisTransport implements SseTransport {
       event: message.slice(idEnd + 1, eventEnd) || undefined,
       data: message.slice(eventEnd + 1),
     });
+  };
+
+  /**
+   * The command connection dropped: the publishes it had sent are not
+   * confirmed. ioredis sends them again once it reconnects, so each may
+   * still be published then, or not at all; their callers learn it now
+   * rather than after the outage.
+   */
+  private readonly onCommandsClose = (): void => {
+    if (this.inFlight.size === 0) {
+      return;
+    }
+    const error = new SseTransportError(
+      'Lost the connection to Redis before the publish was confirmed: the event may still be published once Redis is back (ioredis sends it again), or not at all.',
+    );
+    for (const abandon of [...this.inFlight]) {
+      abandon(error);
+    }
   };
 
   private readonly onClose = (): void => {
