@@ -10,6 +10,7 @@ import {
   type SseModuleOptions,
 } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
+import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
 import { Balancer } from '../src/balancer.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
@@ -237,6 +238,33 @@ const hasRedis = redisServerAvailable();
         await sleep(10);
       }
       expect(await subscribed()).toBe(0);
+    });
+
+    it('many clients coming and going on many channels leave no channel, subscription or key behind', async () => {
+      const registryA = a.app.get(ChannelRegistry);
+      const transportA = registryA.transport as unknown as { channels: Set<string> };
+      for (let round = 0; round < 10; round++) {
+        const streams = await Promise.all(
+          Array.from({ length: 40 }, (_, n) => open(n % 2 ? a : b, `/live/churn-${n % 20}`, round % 2 ? { 'last-event-id': '1-0' } : {})),
+        );
+        await broadcasterOf(a).publish(`live/churn-${round}`, round);
+        await Promise.all(streams.map((s) => s.close()));
+      }
+      await until(
+        () => [a, b].every((t) => Object.keys(broadcasterOf(t).stats()).filter((name) => name.startsWith('live/churn')).length === 0),
+        'every churn channel to be dropped',
+      );
+      expect([...transportA.channels].filter((name) => name.startsWith('live/churn'))).toEqual([]);
+      const deadline = Date.now() + 5000;
+      let left: string[] = [];
+      do {
+        left = (await admin.call('PUBSUB', 'CHANNELS', `${keyPrefix}live/churn*`)) as string[];
+      } while (left.length > 0 && Date.now() < deadline && (await sleep(10), true));
+      expect(left).toEqual([]);
+      // Only the channels that were published to have a Stream, and it expires.
+      const ttl = (await admin.call('PTTL', `${keyPrefix}live/churn-3`)) as number;
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600_000);
     });
 
     it('events published while the subscriptions are cut reach every client once they are back, in order, once', async () => {
