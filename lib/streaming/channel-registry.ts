@@ -12,6 +12,7 @@ import { MemoryTransport } from '../transport/memory.transport.js';
 import type { SseTransport, SseTransportEvent, SseTransportHost } from '../transport/sse-transport.interface.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { Channel } from './channel.js';
+import { SharedChannel } from './shared-channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { CloseReason, SseConnection } from './connection.js';
 import { Heartbeat } from './heartbeat.js';
@@ -80,7 +81,7 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
       this.sweepLater();
       return channel;
     }
-    const created = new Channel(name, this.settings.for(name), this.disposeIfIdle, this.transport, this.warnReplayFailure);
+    const created = new SharedChannel(name, this.settings.for(name), this.disposeIfIdle, this.transport, this.warnReplayFailure);
     created.ready = this.transport.subscribe(name).then(
       (newestId) => created.start(newestId),
       (error: unknown) => {
@@ -140,18 +141,25 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
   }
 
   deliver(name: string, event: SseTransportEvent): void {
-    this.channels.get(name)?.receive(event);
+    const channel = this.channels.get(name);
+    if (channel instanceof SharedChannel) {
+      channel.receive(event);
+    }
   }
 
   suspend(): void {
     for (const channel of this.channels.values()) {
-      channel.suspend();
+      if (channel instanceof SharedChannel) {
+        channel.suspend();
+      }
     }
   }
 
   resume(): void {
     for (const channel of this.channels.values()) {
-      void channel.resync();
+      if (channel instanceof SharedChannel) {
+        void channel.resync();
+      }
     }
   }
 
