@@ -1,7 +1,8 @@
 // The load: many real HTTP connections to one SSE route, counting events and
 // the publish-to-receive latency of each (the payload carries its publish
 // time). Driven over IPC by bench/run.mjs:
-//   { cmd: 'connect', port, path, count } → 'connected' once every stream has its headers
+//   { cmd: 'connect', ports, path, count } → 'connected' once every stream has its
+//                                           headers (clients spread round-robin over the ports)
 //   { cmd: 'expect', total, timeoutMs }    → 'result' with counts and latencies
 //   { cmd: 'close' }                       → destroys every connection, 'closed'
 import { connect } from 'node:net';
@@ -91,8 +92,8 @@ process.on('message', async (message) => {
     await Promise.all(
       Array.from({ length: Math.min(200, message.count) }, async () => {
         while (next < message.count) {
-          next++;
-          opened.push(await openOne(message.port, message.path));
+          const port = message.ports[next++ % message.ports.length];
+          opened.push(await openOne(port, message.path));
         }
       }),
     );

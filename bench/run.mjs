@@ -1,15 +1,20 @@
 // The benchmark: our library (Express and Fastify) against Nest's own @Sse()
 // with a shared Subject and a raw node:http baseline that pre-encodes and
 // coalesces — each server in its own process, driven by the same load client
-// in another. Loopback only; it stops by itself.
+// in another. The two-instance run puts two app processes on one redis-server
+// (started here, on a free loopback port): the clients are spread over both,
+// instance A publishes everything, and it is compared with one instance in
+// memory. Loopback only; it stops by itself.
 //
 //   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3 --only fastify --cpu-prof]
+//   npm run bench -- --only Redis       # the two-instance runs and what they are compared with
 // --cpu-prof writes each server's CPU profile to bench/profiles/.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { redisServerAvailable, startRedis } from './redis.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,8 +48,38 @@ const SERVERS = {
   "Nest @Sse() + Subject": { script: here('servers/nest-sse.mjs'), args: [], path: '/feed' },
   'sse-channel (express)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed' },
   'sse-channel (fastify)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed' },
+  // instances: app processes sharing the channels on Redis; memory: the
+  // one-instance, in-memory row it is compared with.
+  'sse-channel on Redis (2 × express)': {
+    script: here('servers/sse-channel.mjs'),
+    args: ['express'],
+    path: '/feed',
+    instances: 2,
+    memory: 'sse-channel (express)',
+  },
+  'sse-channel on Redis (2 × fastify)': {
+    script: here('servers/sse-channel.mjs'),
+    args: ['fastify'],
+    path: '/feed',
+    instances: 2,
+    memory: 'sse-channel (fastify)',
+  },
 };
-const names = Object.keys(SERVERS).filter((name) => !args.only || name.includes(args.only));
+const onRedis = (name) => SERVERS[name].instances !== undefined;
+let names = Object.keys(SERVERS).filter((name) => !args.only || name.includes(args.only));
+if (args.only && names.some(onRedis)) {
+  // A Redis row means little without the in-memory row it is compared with.
+  names = [...new Set([...names.filter((name) => !onRedis(name)), ...names.filter(onRedis).map((name) => SERVERS[name].memory), ...names.filter(onRedis)])];
+}
+let redis;
+if (names.some(onRedis)) {
+  if (redisServerAvailable()) {
+    redis = await startRedis();
+  } else {
+    console.error('\n*** redis-server not found: the two-instance runs on Redis are left out (apt-get install -y redis-server) ***\n');
+    names = names.filter((name) => !onRedis(name));
+  }
+}
 
 function call(child, message, reply) {
   const answer = new Promise((resolve, reject) => {
@@ -61,13 +96,21 @@ function call(child, message, reply) {
   return answer;
 }
 
-async function startServer(name) {
-  const { script, args: serverArgs } = SERVERS[name];
+async function startOne(script, serverArgs) {
   const execArgv = ['--expose-gc', ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [])];
   const child = fork(script, serverArgs, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   const { port } = await call(child, undefined, 'ready');
   return { child, port };
+}
+
+/** The server's processes: one, or every instance of a Redis row (the first publishes). */
+async function startServers(name) {
+  const { script, args: serverArgs, instances } = SERVERS[name];
+  if (instances === undefined) {
+    return [await startOne(script, serverArgs)];
+  }
+  return Promise.all(Array.from({ length: instances }, () => startOne(script, [...serverArgs, redis.url])));
 }
 
 async function startClient() {
@@ -84,34 +127,40 @@ async function stop(child) {
 }
 
 async function throughput(name) {
-  const server = await startServer(name);
+  const servers = await startServers(name);
   const client = await startClient();
   try {
-    await call(client, { cmd: 'connect', port: server.port, path: SERVERS[name].path, count: CLIENTS }, 'connected');
+    const ports = servers.map((server) => server.port);
+    await call(client, { cmd: 'connect', ports, path: SERVERS[name].path, count: CLIENTS }, 'connected');
     const total = CLIENTS * EVENTS;
     const result = call(client, { cmd: 'expect', total, timeoutMs: 120_000 }, 'result');
     const started = performance.timeOrigin + performance.now();
-    await call(server.child, { cmd: 'publish', count: EVENTS, perTick: PER_TICK }, 'published');
+    await call(servers[0].child, { cmd: 'publish', count: EVENTS, perTick: PER_TICK }, 'published');
     const r = await result;
     return { deliveriesPerSec: r.received / ((r.lastAt - started) / 1000), complete: r.received === total, p50: r.p50, p99: r.p99 };
   } finally {
     await stop(client);
-    await stop(server.child);
+    await Promise.all(servers.map((server) => stop(server.child)));
   }
 }
 
+/** RSS per idle client, summed over the server's processes. */
 async function idleMemory(name) {
-  const server = await startServer(name);
+  const servers = await startServers(name);
   const client = await startClient();
+  const rss = async () => {
+    const replies = await Promise.all(servers.map((server) => call(server.child, { cmd: 'memory' }, 'memory')));
+    return replies.reduce((sum, reply) => sum + reply.rss, 0);
+  };
   try {
-    const before = (await call(server.child, { cmd: 'memory' }, 'memory')).rss;
-    await call(client, { cmd: 'connect', port: server.port, path: SERVERS[name].path, count: IDLE }, 'connected');
+    const before = await rss();
+    const ports = servers.map((server) => server.port);
+    await call(client, { cmd: 'connect', ports, path: SERVERS[name].path, count: IDLE }, 'connected');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = (await call(server.child, { cmd: 'memory' }, 'memory')).rss;
-    return (after - before) / IDLE;
+    return ((await rss()) - before) / IDLE;
   } finally {
     await stop(client);
-    await stop(server.child);
+    await Promise.all(servers.map((server) => stop(server.child)));
   }
 }
 
@@ -154,7 +203,7 @@ for (const r of rows) {
     `| ${r.name}${r.incomplete ? ` (${r.incomplete} incomplete)` : ''} | ${fmt(r.rate)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.rss / 1024, 1)} KB | ${raw ? fmt(r.rate / raw.rate, 2) : 'n/a'} | ${nest ? fmt(r.rate / nest.rate, 1) : 'n/a'} | ${raw ? fmt(r.p50 / raw.p50, 2) : 'n/a'} | ${raw ? fmt(r.rss / raw.rss, 2) : 'n/a'} |`,
   );
 }
-const ours = rows.filter((r) => r.name.startsWith('sse-channel'));
+const ours = rows.filter((r) => r.name.startsWith('sse-channel') && !onRedis(r.name));
 if (raw && nest && ours.length) {
   console.log('\ntargets: rate ≥ 0.7 × raw and ≥ 10 × Nest @Sse(); p50 ≤ 2 × raw; RSS/idle client ≤ 1.3 × raw');
   for (const r of ours) {
@@ -174,3 +223,15 @@ if (raw && nest && ours.length) {
     );
   }
 }
+const shared = rows.filter((r) => onRedis(r.name));
+if (shared.length) {
+  console.log('\ntwo instances on Redis (clients split between them, all published on one) vs one instance in memory; target rate ≥ 0.5×');
+  for (const r of shared) {
+    const memory = rows.find((m) => m.name === SERVERS[r.name].memory);
+    const ratio = memory ? r.rate / memory.rate : NaN;
+    console.log(
+      `${r.name}: rate ${fmt(ratio, 2)}× ${SERVERS[r.name].memory} (${Number.isFinite(ratio) ? (ratio >= 0.5 ? 'met' : 'NOT met') : 'n/a'}), p50 ${fmt(r.p50, 1)} ms vs ${fmt(memory?.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms vs ${fmt(memory?.p99, 1)} ms`,
+    );
+  }
+}
+redis?.stop();

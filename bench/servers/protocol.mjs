@@ -2,7 +2,10 @@
 // the IPC protocol with bench/run.mjs. A server process calls serve() with its
 // port and a publish(data) function; the runner then sends:
 //   { cmd: 'publish', count, perTick } → publishes `count` events, `perTick`
-//                                        per event-loop turn; replies 'published'
+//                                        per event-loop turn (a publish that
+//                                        returns a promise — on Redis — is
+//                                        awaited before the next turn's);
+//                                        replies 'published'
 //   { cmd: 'memory' }                  → replies { rss } after a GC
 //   { cmd: 'clients' }                 → replies { clients } (open streams)
 const PAD = 'x'.repeat(60);
@@ -17,10 +20,12 @@ export function serve(port, publish, clients) {
     if (message.cmd === 'publish') {
       let seq = 0;
       while (seq < message.count) {
+        const pending = [];
         for (let i = 0; i < message.perTick && seq < message.count; i++) {
-          publish(payload(seq++));
+          const result = publish(payload(seq++));
+          if (typeof result?.then === 'function') pending.push(result);
         }
-        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all([...pending, new Promise((resolve) => setImmediate(resolve))]);
       }
       process.send({ cmd: 'published' });
     } else if (message.cmd === 'memory') {

@@ -1,21 +1,31 @@
 // Our library, as a user runs it: @SseChannel() + SseBroadcaster.publish().
-//   node sse-channel.mjs express|fastify
+//   node sse-channel.mjs express|fastify [redis://127.0.0.1:<port>]
+// With a Redis URL the app is one instance of several sharing channels on
+// Redis (RedisTransport, history kept there).
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { SseBroadcaster, SseChannel, SseModule } from 'nestjs-sse-channel';
+import { RedisTransport, SseBroadcaster, SseChannel, SseModule } from 'nestjs-sse-channel';
 import { routeController } from './controller.mjs';
 import { serve } from './protocol.mjs';
 
+const platform = process.argv[2] ?? 'express';
+const redisUrl = process.argv[3];
+
 const FeedController = routeController('feed', () => undefined, SseChannel('feed'));
 class AppModule {}
-// history 0: the baselines keep none either; maxQueuedBytes 0: the bench's
-// client reads as fast as it can, and the baselines have no bound.
-Module({ imports: [SseModule.forRoot({ heartbeat: 0, history: 0, maxQueuedBytes: 0 })], controllers: [FeedController] })(AppModule);
+// In memory, history 0: the baselines keep none either. On Redis the Stream
+// keeps 1 000 events, as a user who wants replay across instances would
+// (which only makes the Redis run's comparison with memory harder).
+// maxQueuedBytes 0: the bench's client reads as fast as it can, and the
+// baselines have no bound.
+const options = redisUrl
+  ? { heartbeat: 0, history: 1000, maxQueuedBytes: 0, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
+  : { heartbeat: 0, history: 0, maxQueuedBytes: 0 };
+Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
-const platform = process.argv[2] ?? 'express';
 const app = await NestFactory.create(AppModule, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
   logger: false,
 });
