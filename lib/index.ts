@@ -9,7 +9,7 @@ export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
 export { MemoryTransport } from './transport/memory.transport.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
-export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
+export type { RedisClientLike, RedisPipelineLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './transport/sse-transport.interface.js';
 export type {
   SseTransport,

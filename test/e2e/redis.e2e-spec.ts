@@ -121,6 +121,26 @@ const hasRedis = redisServerAvailable();
       await Promise.all(streams.map((s) => s.close()));
     });
 
+    it('sends the publishes of one turn to Redis together, in order, also after Redis forgot its scripts', async () => {
+      const calls = async (command: string) => {
+        const info = (await admin.call('INFO', 'commandstats')) as string;
+        return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+      };
+      const stream = await open(b, '/live/batch');
+      // As after a Redis restart: EVALSHA alone would fail with NOSCRIPT.
+      await admin.call('SCRIPT', 'FLUSH');
+      const [loadsBefore, evalshaBefore] = [await calls('script\\|load'), await calls('evalsha')];
+      const published = await Promise.all(Array.from({ length: 50 }, (_, n) => broadcasterOf(a).publish('live/batch', n)));
+      // One pipeline: the script once, then the 50 publishes.
+      expect(await calls('script\\|load')).toBe(loadsBefore + 1);
+      expect(await calls('evalsha')).toBe(evalshaBefore + 50);
+      expectIncreasing(published);
+      const events = await stream.waitForEvents(50);
+      expect(events.map((e) => e.id)).toEqual(published);
+      expect(events.map((e) => Number(e.data))).toEqual([...Array(50).keys()]);
+      await stream.close();
+    });
+
     it('a client that leaves A and reconnects to B with Last-Event-ID gets exactly the missed events, then live ones', async () => {
       const onA = await open(a, '/live/move');
       const first = [];

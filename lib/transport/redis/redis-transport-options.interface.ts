@@ -15,10 +15,22 @@ export interface RedisClientLike {
   on(event: string, listener: (...args: any[]) => void): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  pipeline(): RedisPipelineLike;
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   disconnect(): void;
+}
+
+/**
+ * The part of an `ioredis` pipeline the transport uses.
+ *
+ * @publicApi
+ */
+export interface RedisPipelineLike {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call(command: string, ...args: any[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 /**

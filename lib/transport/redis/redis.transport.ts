@@ -11,7 +11,8 @@ import {
   type SseTransportRead,
 } from '../sse-transport.interface.js';
 import { loadIoredis } from './load-ioredis.js';
-import { PUBLISH_SCRIPT, READ_SCRIPT, type RedisScript } from './redis-scripts.js';
+import { PublishPipeline } from './publish-pipeline.js';
+import { READ_SCRIPT, type RedisScript } from './redis-scripts.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 
@@ -53,6 +54,7 @@ export class RedisTransport implements SseTransport {
   private lastErrorLog = 0;
   /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
   private readonly inFlight = new Set<(error: Error) => void>();
+  private readonly pipeline = new PublishPipeline(() => this.commands);
 
   constructor(private readonly options: RedisTransportOptions) {
     const where = 'RedisTransport options';
@@ -141,33 +143,24 @@ export class RedisTransport implements SseTransport {
       );
     }
     const { history, historyTtl } = request;
-    const sent = this.run(PUBLISH_SCRIPT, this.keyPrefix + request.channel, [
-      this.keyPrefix + request.channel,
-      id,
-      history < EXACT_TRIM_BELOW ? '=' : '~',
-      history,
-      historyTtl,
-      request.event ?? '',
-      request.data,
-    ]);
+    const key = this.keyPrefix + request.channel;
+    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data];
     return new Promise<string>((resolve, reject) => {
       const abandon = (error: Error) => {
         this.inFlight.delete(abandon);
         reject(error);
       };
       this.inFlight.add(abandon);
-      sent.then(
-        (reply) => {
-          if (this.inFlight.delete(abandon)) {
-            resolve(String(reply));
-          }
-        },
-        (error: Error) => {
-          if (this.inFlight.delete(abandon)) {
-            reject(this.publishError(request, error));
-          }
-        },
-      );
+      this.pipeline.push(args, (error, reply) => {
+        if (!this.inFlight.delete(abandon)) {
+          return;
+        }
+        if (error) {
+          reject(this.publishError(request, error));
+        } else {
+          resolve(String(reply));
+        }
+      });
     });
   }
 
