@@ -29,6 +29,8 @@ export class SharedChannel extends Channel {
   /** Events that arrived while the channel cannot tell whether it missed some. */
   private held: SseTransportEvent[] | undefined = [];
   private syncRound = 0;
+  /** The subscription was lost before the channel started: it reads what it may have missed then. */
+  private lostBeforeStart = false;
 
   constructor(
     name: string,
@@ -65,12 +67,20 @@ export class SharedChannel extends Channel {
   start(newestId: string | undefined): void {
     this.lastId = newestId ?? '0-0';
     this.history.startAfter(this.lastId);
-    this.release();
+    if (this.lostBeforeStart) {
+      // `newestId` may have been read before events the lost subscription missed.
+      this.lostBeforeStart = false;
+      void this.resync();
+    } else {
+      this.release();
+    }
   }
 
   /** The subscription was lost; hold what arrives until `resync()`. */
   suspend(): void {
-    if (this.lastId !== undefined) {
+    if (this.lastId === undefined) {
+      this.lostBeforeStart = true;
+    } else {
       this.held ??= [];
       this.syncRound++;
     }

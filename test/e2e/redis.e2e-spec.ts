@@ -1,6 +1,8 @@
 import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
   RedisTransport,
   SseBroadcaster,
@@ -504,6 +506,39 @@ const hasRedis = redisServerAvailable();
       }
       expect(client.status).toBe('ready');
       expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+    });
+
+    it('works on an ioredis v5 client, next to an instance on v6, with the same ids', async () => {
+      const v5 = JSON.parse(readFileSync(new URL('../../node_modules/ioredis5/package.json', import.meta.url), 'utf8')).version;
+      expect(v5).toMatch(/^5\./);
+      const client = new Redis5(redis.url);
+      const keyPrefix = `t${++prefixes}:`;
+      const onV5 = await createTestApp('fastify', {
+        imports: [SseModule.forRootAsync({ useFactory: () => ({ heartbeat: 0, transport: new RedisTransport({ client: client as never, keyPrefix }) }) })],
+        controllers: [DeliveryController],
+      });
+      const onV6 = await instance('express', keyPrefix);
+      try {
+        const streams = await Promise.all([SseTestStream.open(onV5.server, { path: '/live/v5' }), SseTestStream.open(onV6.server, { path: '/live/v5' })]);
+        const ids = await Promise.all([
+          onV5.app.get(SseBroadcaster).publish('live/v5', 'from v5'),
+          onV6.app.get(SseBroadcaster).publish('live/v5', 'from v6'),
+        ]);
+        const sorted = [...ids].sort(compareIds);
+        for (const stream of streams) {
+          const events = await stream.waitForEvents(2);
+          expect(events.map((e) => e.id)).toEqual(sorted);
+          expect(events.map((e) => e.data).sort()).toEqual(['from v5', 'from v6']);
+        }
+        // A client that moves from the v6 instance to the v5 one resumes there.
+        const resumed = await SseTestStream.open(onV5.server, { path: '/live/v5', headers: { 'last-event-id': sorted[0] } });
+        expect((await resumed.waitForEvents(1)).map((e) => e.id)).toEqual([sorted[1]]);
+        await Promise.all([...streams, resumed].map((s) => s.close()));
+      } finally {
+        await Promise.all([onV5.close(), onV6.close()]);
+      }
+      expect(client.status).toBe('ready');
       client.disconnect();
     });
 

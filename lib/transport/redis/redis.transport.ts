@@ -24,6 +24,27 @@ const ERROR_LOG_INTERVAL = 10_000;
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
 
 /**
+ * Resolves once the client is past its connection handshake ('connect'):
+ * ioredis v5 sends its CLIENT SETINFO then, and a SUBSCRIBE written before it
+ * would put the connection in subscriber mode first — the SETINFO reply is an
+ * error there, and ioredis v5 drops the connection.
+ */
+function connected(client: RedisClientLike): Promise<void> {
+  if (client.status !== 'connect') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      client.removeListener('ready', done);
+      client.removeListener('close', done);
+      resolve();
+    };
+    client.on('ready', done);
+    client.on('close', done);
+  });
+}
+
+/**
  * Shares channels among every instance of the application through Redis
  * (7.0 or newer), with `ioredis`.
  *
@@ -179,6 +200,7 @@ export class RedisTransport implements SseTransport {
       throw new Error('RedisTransport: subscribe() before the application started (app.init()).');
     }
     this.channels.add(channel);
+    await connected(subscriber);
     await subscriber.subscribe(this.keyPrefix + channel);
     const { lastId } = await this.read(channel, '0-0', 0);
     return lastId;
@@ -295,7 +317,8 @@ export class RedisTransport implements SseTransport {
   };
 
   private readonly onClose = (): void => {
-    if (this.wasReady && !this.lost && this.host) {
+    // Also before the first 'ready': a subscription may have been confirmed already.
+    if ((this.wasReady || this.channels.size > 0) && !this.lost && this.host) {
       this.lost = true;
       this.logger.warn(
         `Lost the Redis subscription connection: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`,
