@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SseBroadcaster } from 'nestjs-sse-channel';
 import { createSampleApp } from '../../sample/create-sample-app.js';
+import { until } from '../src/until.js';
 
 // Debian's Chromium (`apt-get install -y chromium`), never a downloaded browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -107,6 +108,9 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
       broadcaster.publish('rooms/drop', { user: 'server', text });
     }
     await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 4, undefined, { timeout: 10_000 });
+    // Both of the page's streams (chat and notifications) are back before the live event:
+    // otherwise the later one would get it by replay.
+    await until(() => broadcaster.clientCount('rooms/drop') === 2, 'both streams of the page to reconnect');
     broadcaster.publish('rooms/drop', { user: 'server', text: 'live again' });
     await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 5);
 
