@@ -4,6 +4,7 @@ export type { SsePublishOptions } from './broadcaster/sse-publish-options.interf
 export * from './decorators/index.js';
 export * from './interfaces/index.js';
 export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
+export type { SseTotals } from './streaming/channel-registry.js';
 export { SseModule } from './sse.module.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';

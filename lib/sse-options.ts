@@ -13,9 +13,26 @@ import {
   DEFAULT_HISTORY_TTL,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_RESET_EVENT,
+  DEFAULT_SLOW_CLIENT_TIMEOUT,
+  DEFAULT_TOTAL_HISTORY_BYTES,
 } from './sse.constants.js';
 
-const MODULE_OPTION_KEYS = ['global', 'heartbeat', 'retry', 'history', 'historyBytes', 'maxQueuedBytes', 'resetEvent', 'channels', 'historyTtl', 'shutdownEvent', 'transport'] as const;
+const MODULE_OPTION_KEYS = [
+  'global',
+  'heartbeat',
+  'retry',
+  'history',
+  'historyBytes',
+  'totalHistoryBytes',
+  'maxQueuedBytes',
+  'slowClientTimeout',
+  'maxClients',
+  'resetEvent',
+  'channels',
+  'historyTtl',
+  'shutdownEvent',
+  'transport',
+] as const;
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
@@ -54,6 +71,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   assertCount(`${where}.historyBytes`, options.historyBytes, 'bytes');
   assertCount(`${where}.historyTtl`, options.historyTtl, 'milliseconds; 0 keeps idle channels for good');
   assertCount(`${where}.maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
+  assertCount(`${where}.slowClientTimeout`, options.slowClientTimeout, 'milliseconds a backlog may stay above maxQueuedBytes');
+  assertCount(`${where}.totalHistoryBytes`, options.totalHistoryBytes, 'bytes of history of all channels together; 0 for no global bound');
+  assertCount(`${where}.maxClients`, options.maxClients, 'open streams of this instance; 0 for no cap');
   if (options.retry !== undefined) {
     rethrowAs(where, () => assertRetry(options.retry, 'retry'));
   }
@@ -85,7 +105,10 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     history: options.history ?? DEFAULT_HISTORY,
     historyBytes: options.historyBytes ?? DEFAULT_HISTORY_BYTES,
     historyTtl: options.historyTtl ?? DEFAULT_HISTORY_TTL,
+    totalHistoryBytes: options.totalHistoryBytes ?? DEFAULT_TOTAL_HISTORY_BYTES,
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    slowClientTimeout: options.slowClientTimeout ?? DEFAULT_SLOW_CLIENT_TIMEOUT,
+    maxClients: options.maxClients ?? 0,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,

@@ -11,3 +11,5 @@ export const DEFAULT_HISTORY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_HISTORY_TTL = 10 * 60 * 1000;
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 export const DEFAULT_RESET_EVENT = 'sse-reset';
+export const DEFAULT_SLOW_CLIENT_TIMEOUT = 1000;
+export const DEFAULT_TOTAL_HISTORY_BYTES = 64 * 1024 * 1024;

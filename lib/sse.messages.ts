@@ -33,6 +33,9 @@ export const nulInId = (field: string, value: unknown) =>
 export const nonAsciiId = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: ids must be printable ASCII (0x20-0x7E), the only characters every client sends back intact in Last-Event-ID. Encode the id, e.g. with encodeURIComponent().`;
 
+export const spaceAtIdEdge = (field: string, value: unknown) =>
+  `Invalid SSE ${field} ${quote(value)}: it must not start or end with a space (HTTP trims the Last-Event-ID header the client sends back, so the id would not be found on resume). Remove the spaces or encode them, e.g. with encodeURIComponent().`;
+
 export const notAString = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: it must be a string.`;
 
@@ -65,3 +68,12 @@ export const missingChannelParam = (channel: string, param: string, path: string
 
 export const unsupportedHandlerResult = (handler: string, value: unknown) =>
   `The @SseChannel() handler ${handler} returned ${quote(value)}. Return nothing (the client joins the route's channel), an Observable (the client's own stream), a Promise of one, or a channel from SseBroadcaster.channel().`;
+
+export const paramNotASegment = (template: string, segment: string) =>
+  `the channel name ${quote(template)} has ${quote(segment)}: a ":param" must be a whole "/"-separated segment (a ":" anywhere else is not allowed), so that a param value can never reach a channel of another shape. Write it as its own segment, e.g. "users/:id" instead of "user-:id".`;
+
+export const invalidChannelParam = (param: string, value: string, channel: string) =>
+  `Invalid route parameter "${param}" ${quote(value)}: it fills the ":${param}" segment of the channel ${quote(channel)} and must not contain "/" or control characters (it would name another channel).`;
+
+export const tooManyStreams = (maxClients: number, retryAfter: number) =>
+  `Too many open event streams on this instance (maxClients ${maxClients}). Retry after ${retryAfter} s.`;

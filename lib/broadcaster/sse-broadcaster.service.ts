@@ -1,7 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
-import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { ChannelRegistry, type SseTotals } from '../streaming/channel-registry.js';
 import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
@@ -137,6 +137,15 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       result[name] = channel.stats;
     }
     return result;
+  }
+
+  /**
+   * This instance's totals: open streams and the `maxClients` cap, streams
+   * refused by it, channels, and the size of all history against
+   * `totalHistoryBytes` (with the events dropped to keep within it).
+   */
+  totals(): SseTotals {
+    return this.registry.totals();
   }
 
   /** Stops every `connect()`ed source. */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { SseChannelOptions } from '../interfaces/sse-channel-options.interface.js';
 import { SseRouteInterceptor } from '../routing/sse-route.interceptor.js';
+import { parseChannelTemplate, templateParams } from '../routing/channel-template.js';
 import { boxHandlerResult } from '../routing/handler-result.js';
 import type { SseRouteDefinition } from '../routing/sse-route.js';
 import { assertRouteOptions } from '../sse-options.js';
@@ -26,10 +27,14 @@ import { SSE_ROUTE_METADATA } from '../sse.constants.js';
 export function SseChannel(channel?: string, options: SseChannelOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
-    assertRouteOptions(`@SseChannel() on ${handlerName}`, channel, options);
+    const where = `@SseChannel() on ${handlerName}`;
+    assertRouteOptions(where, channel, options);
+    const segments = channel === undefined ? undefined : parseChannelTemplate(channel, where);
     const path = options.path ?? channel ?? '/';
     const route: SseRouteDefinition = {
       channel,
+      segments,
+      params: segments === undefined ? [] : templateParams(segments),
       path: Array.isArray(path) ? path.join(', ') : path,
       event: options.event ?? '',
       retry: options.retry,

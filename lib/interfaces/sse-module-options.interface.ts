@@ -46,12 +46,42 @@ export interface SseModuleOptions {
    */
   historyTtl?: number;
   /**
-   * Unsent bytes a client may have queued before it is dropped as a slow client
-   * (it can reconnect and resume from history); 0 turns the bound off. Routes
-   * may override it.
+   * Bound on the history of all channels together, in the measure of
+   * `historyBytes`: once it is passed, the oldest events go first, from
+   * channels without clients before channels with clients. Keeps memory
+   * bounded when events go to many channels (`users/:id` while most users are
+   * offline). 0: no global bound (each channel is still bounded by `history`,
+   * `historyBytes` and `historyTtl`).
+   * @default 67108864 (64 MiB)
+   */
+  totalHistoryBytes?: number;
+  /**
+   * The slow-client bound: a client whose unsent bytes stay above it for
+   * longer than `slowClientTimeout` is dropped (it can reconnect and resume
+   * from history). A client that keeps reading is never dropped, whatever the
+   * size of an event or of a burst; one that stops reading is dropped at once
+   * when what it left unread from earlier turns of the event loop passes
+   * `2 × maxQueuedBytes` plus its largest single write. 0 turns the bound off.
+   * Routes may override it.
    * @default 1048576 (1 MiB)
    */
   maxQueuedBytes?: number;
+  /**
+   * How long, in ms, a client's unsent bytes may stay above `maxQueuedBytes`
+   * before it is dropped as slow. Checked by one shared timer.
+   * @default 1000
+   */
+  slowClientTimeout?: number;
+  /**
+   * Cap on the open streams of this instance, channel and per-client routes
+   * together. A stream request beyond it gets `503 Service Unavailable` with a
+   * `Retry-After` header and a JSON body, before any SSE header; open streams
+   * are not disturbed. Set it (below the process's file-descriptor limit): one
+   * client could otherwise open streams until the process runs out of them.
+   * 0: no cap.
+   * @default 0
+   */
+  maxClients?: number;
   /**
    * Name of an event every open stream gets just before the application shuts
    * down (data: `{"reason":"shutdown"}`), e.g. to show "reconnecting…". Unset

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Injectable,
   Logger,
   ServiceUnavailableException,
@@ -7,17 +8,19 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { isObservable, mergeMap, type Observable } from 'rxjs';
+import { finalize, isObservable, mergeMap, type Observable } from 'rxjs';
 import { SseChannelHandle } from '../broadcaster/sse-channel-handle.js';
 import type { Channel } from '../streaming/channel.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { SseConnection } from '../streaming/connection.js';
+import type { StreamSlot } from '../streaming/stream-slot.js';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { encodeRetry } from '../wire/encoder.js';
 import { SseHandlerResult } from './handler-result.js';
 import { openEventStream, readLastEventId } from './open-event-stream.js';
 import { pipeToClient } from './pipe-to-client.js';
+import { refuseParamValues } from './channel-template.js';
 import { resolveChannelName, type SseRouteDefinition } from './sse-route.js';
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -44,7 +47,46 @@ export class SseRouteInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<{ params?: Record<string, string> }>();
     const res = http.getResponse<unknown>();
-    return next.handle().pipe(mergeMap((result) => this.stream(route, req, res, result)));
+    this.assertChannelParams(route, req.params);
+    const slot = this.registry.reserveStream();
+    if (slot === undefined) {
+      throw this.tooManyStreams(route, res);
+    }
+    return next.handle().pipe(
+      mergeMap((result) => this.stream(route, req, res, result, slot)),
+      finalize(() => slot.release()),
+    );
+  }
+
+  /**
+   * Refuses a request whose param would carry the client out of its route's
+   * channel (`/users/1%2Fprivate` → `users/1/private`): 400, before the
+   * handler runs. It is client input: logged at debug level only.
+   */
+  private assertChannelParams(route: SseRouteDefinition, params: Record<string, string> | undefined): void {
+    if (route.params.length === 0) {
+      return;
+    }
+    const refused = refuseParamValues(route.params, params);
+    if (refused) {
+      const message = messages.invalidChannelParam(refused.param, refused.value, route.channel!);
+      this.logger.debug(`${route.handlerName}: refused with 400. ${message}`);
+      throw new BadRequestException(message);
+    }
+  }
+
+  /** The 503 for a stream beyond `maxClients`, with `Retry-After` (seconds). */
+  private tooManyStreams(route: SseRouteDefinition, res: unknown): ServiceUnavailableException {
+    const { maxClients, retry } = this.registry.options;
+    const retryAfter = Math.max(1, Math.ceil((route.retry ?? retry ?? 3000) / 1000));
+    const reply = res as { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
+    // Express's response and Fastify's reply both have header(); the exception filter keeps it.
+    if (typeof reply.header === 'function') {
+      reply.header('Retry-After', String(retryAfter));
+    } else {
+      reply.setHeader?.('Retry-After', String(retryAfter));
+    }
+    return new ServiceUnavailableException(messages.tooManyStreams(maxClients, retryAfter));
   }
 
   private async stream(
@@ -52,6 +94,7 @@ export class SseRouteInterceptor implements NestInterceptor {
     req: { params?: Record<string, string> },
     res: unknown,
     result: unknown,
+    slot: StreamSlot,
   ): Promise<undefined> {
     let value = result instanceof SseHandlerResult ? result.value : result;
     if (isThenable(value)) {
@@ -84,13 +127,13 @@ export class SseRouteInterceptor implements NestInterceptor {
         );
       }
       try {
-        this.open(route, req, res, channelName, undefined);
+        this.open(route, req, res, slot, channelName, undefined);
       } finally {
         this.registry.release(channel);
       }
       return undefined;
     }
-    this.open(route, req, res, channelName, value as Observable<unknown>);
+    this.open(route, req, res, slot, channelName, value as Observable<unknown>);
     return undefined;
   }
 
@@ -99,6 +142,7 @@ export class SseRouteInterceptor implements NestInterceptor {
     route: SseRouteDefinition,
     req: unknown,
     res: unknown,
+    slot: StreamSlot,
     channelName: string | undefined,
     value: Observable<unknown> | undefined,
   ): void {
@@ -112,6 +156,7 @@ export class SseRouteInterceptor implements NestInterceptor {
       stream.response,
       route.event,
       route.maxQueuedBytes ?? options.maxQueuedBytes,
+      this.registry.backlogWatch,
     );
     const retry = route.retry ?? options.retry;
     if (retry !== undefined) {
@@ -127,14 +172,14 @@ export class SseRouteInterceptor implements NestInterceptor {
     const heartbeat = route.heartbeat ?? options.heartbeat;
     if (channelName !== undefined) {
       const channel = this.registry.getOrCreate(channelName);
-      this.registry.track(connection, heartbeat, (reason) => channel.leave(connection, reason));
+      this.registry.track(connection, slot, heartbeat, (reason) => channel.leave(connection, reason));
       channel.join(connection, readLastEventId(stream.request));
     } else {
       const subscription = pipeToClient(connection, value as Observable<unknown>, this.logger, route.handlerName);
       if (connection.closed) {
         subscription.unsubscribe();
       } else {
-        this.registry.track(connection, heartbeat, () => subscription.unsubscribe());
+        this.registry.track(connection, slot, heartbeat, () => subscription.unsubscribe());
       }
     }
   }

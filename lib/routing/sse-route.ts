@@ -1,9 +1,14 @@
 import * as messages from '../sse.messages.js';
+import { fillChannelTemplate, type ChannelSegment } from './channel-template.js';
 
 /** What `@SseChannel()` stores on a handler. */
 export interface SseRouteDefinition {
   /** The channel name, possibly with `:param` segments. */
   readonly channel: string | undefined;
+  /** The channel name as segments (checked when the decorator ran). */
+  readonly segments: readonly ChannelSegment[] | undefined;
+  /** The `:param`s of the channel name. */
+  readonly params: readonly string[];
   readonly path: string;
   readonly event: string;
   readonly retry?: number;
@@ -13,22 +18,16 @@ export interface SseRouteDefinition {
   readonly handlerName: string;
 }
 
-const PARAM = /:([A-Za-z0-9_]+)/g;
-
 /** The channel a request joins: the route's channel with its `:param`s filled in. */
 export function resolveChannelName(
   route: SseRouteDefinition,
   params: Record<string, string | undefined> | undefined,
 ): string | undefined {
-  const { channel } = route;
-  if (channel === undefined || !channel.includes(':')) {
+  const { channel, segments } = route;
+  if (channel === undefined || segments === undefined || route.params.length === 0) {
     return channel;
   }
-  return channel.replace(PARAM, (_, name: string) => {
-    const value = params?.[name];
-    if (value === undefined || value === '') {
-      throw new Error(messages.missingChannelParam(channel, name, route.path));
-    }
-    return value;
+  return fillChannelTemplate(segments, params, (name) => {
+    throw new Error(messages.missingChannelParam(channel, name, route.path));
   });
 }

@@ -15,13 +15,35 @@ import { Channel } from './channel.js';
 import { SharedChannel } from './shared-channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { CloseReason, SseConnection } from './connection.js';
+import { BacklogWatch } from './backlog-watch.js';
 import { Heartbeat } from './heartbeat.js';
+import { HistoryBudget } from './history-budget.js';
+import { StreamSlot } from './stream-slot.js';
 
 const SLOW_WARNING_INTERVAL = 10_000;
 
+/** This instance's totals, from `SseBroadcaster.totals()`. */
+export interface SseTotals {
+  /** Open streams, channel and per-client routes together. */
+  streams: number;
+  /** The cap on open streams (`maxClients`); 0 for none. */
+  maxClients: number;
+  /** Stream requests refused with 503 because `maxClients` streams were open. */
+  refusedStreams: number;
+  /** Channels this instance holds (with clients, or keeping history). */
+  channels: number;
+  /** Size of the history of every channel together (the `historyBytes` measure). */
+  historyBytes: number;
+  /** The bound on it (`totalHistoryBytes`); 0 for none. */
+  totalHistoryBytes: number;
+  /** Events dropped from a history to keep within `totalHistoryBytes`. */
+  evictedEvents: number;
+}
+
 /**
  * The in-process state behind the broadcaster and the routes: the channels by
- * name, every open connection, and the shared heartbeat. It ends them all when
+ * name, every open connection, the cap on them, the shared heartbeat and the
+ * slow-client watch, and the bound on all history. It ends them all when
  * the application shuts down. It is the transport's host: publishes go out
  * through the transport, and with a shared one events come back through
  * `deliver()` for the channels this instance has clients on.
@@ -31,6 +53,13 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
   private readonly channels = new Map<string, Channel>();
   private readonly connections = new Set<SseConnection>();
   readonly heartbeat = new Heartbeat();
+  /** The shared timer of the slow-client rule. */
+  readonly backlogWatch: BacklogWatch;
+  /** The bound on the history of all channels together. */
+  readonly historyBudget: HistoryBudget;
+  /** Slots taken by stream requests whose stream has not opened yet. */
+  private opening = 0;
+  private refusedStreams = 0;
   private shuttingDown = false;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly settings: ChannelSettingsResolver;
@@ -49,6 +78,8 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
 
   constructor(@Inject(SSE_MODULE_OPTIONS) readonly options: ResolvedSseModuleOptions) {
     this.settings = new ChannelSettingsResolver(options);
+    this.backlogWatch = new BacklogWatch(options.slowClientTimeout);
+    this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
     this.transport = options.transport ?? new MemoryTransport();
     this.shared = !this.transport.local;
     this.stopping = new Promise<never>((_, reject) => {
@@ -75,18 +106,26 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
       return channel;
     }
     if (!this.shared) {
-      channel = new Channel(name, this.settings.for(name), this.disposeIfIdle);
+      channel = new Channel(name, this.settings.for(name), this.disposeIfIdle, this.historyBudget);
       this.channels.set(name, channel);
       // Until a client joins it, a new channel is idle (e.g. publish-only).
       this.sweepLater();
       return channel;
     }
-    const created = new SharedChannel(name, this.settings.for(name), this.disposeIfIdle, this.transport, this.warnReplayFailure);
+    const created = new SharedChannel(
+      name,
+      this.settings.for(name),
+      this.disposeIfIdle,
+      this.transport,
+      this.warnReplayFailure,
+      this.historyBudget,
+    );
     created.ready = this.transport.subscribe(name).then(
       (newestId) => created.start(newestId),
       (error: unknown) => {
         if (this.channels.get(name) === created) {
           this.channels.delete(name);
+          created.dispose();
           this.transport.unsubscribe(name);
         }
         throw error;
@@ -178,10 +217,42 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
   }
 
   /**
-   * Registers an open stream: heartbeats reach it, shutdown ends it, and when
-   * it ends `onClose` runs once and nothing of it stays here.
+   * A slot for a stream about to open, or `undefined` when `maxClients`
+   * streams are open or opening. Give it to `track()`, or release it.
    */
-  track(connection: SseConnection, heartbeatMs: number, onClose: (reason: CloseReason) => void): void {
+  reserveStream(): StreamSlot | undefined {
+    const max = this.options.maxClients;
+    if (max > 0 && this.connections.size + this.opening >= max) {
+      this.refusedStreams++;
+      return undefined;
+    }
+    this.opening++;
+    return new StreamSlot(this.releaseSlot);
+  }
+
+  private readonly releaseSlot = (): void => {
+    this.opening--;
+  };
+
+  totals(): SseTotals {
+    return {
+      streams: this.connections.size,
+      maxClients: this.options.maxClients,
+      refusedStreams: this.refusedStreams,
+      channels: this.channels.size,
+      historyBytes: this.historyBudget.total,
+      totalHistoryBytes: this.historyBudget.limit,
+      evictedEvents: this.historyBudget.evicted,
+    };
+  }
+
+  /**
+   * Registers an open stream in the place of its slot: heartbeats reach it,
+   * shutdown ends it, and when it ends `onClose` runs once and nothing of it
+   * stays here.
+   */
+  track(connection: SseConnection, slot: StreamSlot, heartbeatMs: number, onClose: (reason: CloseReason) => void): void {
+    slot.release();
     this.connections.add(connection);
     this.heartbeat.add(connection, heartbeatMs);
     connection.onClose = (conn, reason) => {
@@ -226,6 +297,7 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
     this.shuttingDown = true;
     this.stop(new Error('the application is shutting down'));
     this.heartbeat.stop();
+    this.backlogWatch.stop();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
     const { shutdownEvent } = this.options;
@@ -247,6 +319,7 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
   dispose(channel: Channel): void {
     if (channel.isDisposable && this.channels.get(channel.name) === channel) {
       this.channels.delete(channel.name);
+      channel.dispose();
       if (this.shared) {
         this.transport.unsubscribe(channel.name);
       }
@@ -277,6 +350,7 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
         if (channel.clientCount === 0) {
           if (channel.idleSince <= expired) {
             this.channels.delete(name);
+            channel.dispose();
           } else {
             idle++;
           }

@@ -1,5 +1,6 @@
 import { encodeDataLines, encodeFrame } from '../wire/encoder.js';
 import type { CloseReason, SseConnection } from './connection.js';
+import type { HistoryBudget } from './history-budget.js';
 import { EventHistory, type ChannelEvent } from './history.js';
 
 /** How a channel keeps its past, and what it sends a client it cannot resume. */
@@ -60,8 +61,10 @@ export class Channel {
     private readonly settings: ChannelSettings,
     /** Called when the channel has no clients left. */
     private readonly onIdle: (channel: Channel) => void,
+    /** The bound on the history of all channels together. */
+    budget?: HistoryBudget,
   ) {
-    this.history = new EventHistory(settings.history, settings.historyBytes);
+    this.history = new EventHistory(settings.history, settings.historyBytes, budget);
   }
 
   get clientCount(): number {
@@ -71,6 +74,11 @@ export class Channel {
   /** A snapshot of what the channel has done. */
   get stats(): ChannelStats {
     return { clients: this.clients, ...this.counters };
+  }
+
+  /** Size of the events the channel keeps for replay (the `historyBytes` measure). */
+  get historySize(): number {
+    return this.history.size;
   }
 
   /** Whether the channel holds nothing worth keeping: no clients, nobody about to join, no history. */
@@ -97,7 +105,9 @@ export class Channel {
   join(connection: SseConnection, lastEventId?: string): void {
     // Events published earlier in this turn go to the clients that were there.
     this.flush();
-    this.clients++;
+    if (this.clients++ === 0) {
+      this.history.setActive(true);
+    }
     this.idleSince = Infinity;
     // A member from here on, live only once it has what it missed.
     this.catchingUp.add(connection);
@@ -124,9 +134,15 @@ export class Channel {
     this.clients--;
     if (this.clients === 0) {
       this.pending = [];
+      this.history.setActive(false);
       this.idleSince = Date.now();
       this.onIdle(this);
     }
+  }
+
+  /** The channel is dropped: its history is forgotten (and given back to the budget). */
+  dispose(): void {
+    this.history.clear();
   }
 
   /** Ends every client's stream of this channel. */

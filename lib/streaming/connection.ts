@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Backlogged, BacklogWatch } from './backlog-watch.js';
+import { currentTurn } from './event-loop-turn.js';
 
 /** Why a connection ended. */
 export type CloseReason = 'client' | 'server' | 'slow';
@@ -6,27 +8,47 @@ export type CloseReason = 'client' | 'server' | 'slow';
 /**
  * One client's open event stream. It owns the raw response and writes whole
  * frames to it, one write per call; whoever calls it batches what is due in one
- * turn of the event loop. It counts the bytes the socket has not sent yet and
- * drops the client once they pass `maxQueuedBytes`, so a client that stops
- * reading can neither slow the others down nor make memory grow.
+ * turn of the event loop.
  *
- * A few fields per client: no per-client timers, buffers or rxjs pipelines.
+ * The slow-client rule: "slow" means not draining, not "a big write just
+ * happened". A client whose unsent bytes stay above `maxQueuedBytes` for
+ * longer than the watch's timeout is dropped (checked by the shared
+ * {@link BacklogWatch}, no timer per client). One whose bytes left over from
+ * earlier turns of the event loop pass `2 × maxQueuedBytes` plus its largest
+ * single write is dropped at once, so memory per stuck client stays bounded.
+ * Whatever is written within one turn never counts against a client: it
+ * cannot have read it yet, and an event bigger than the bound still arrives.
+ *
+ * A few numbers per client: no per-client timers, buffers or rxjs pipelines.
  */
-export class SseConnection {
+export class SseConnection implements Backlogged {
   /** Set once, when the stream ends for any reason. */
   closed = false;
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
+  /** Since when (ms since the epoch) the backlog has been above the bound; 0 when it is not. */
+  private overSince = 0;
+  /** The largest single write since the backlog was last within the bound. */
+  private largestWrite = 0;
+  /** The turn of the event loop of the last write, and the backlog when that turn began. */
+  private turn = -1;
+  private queuedAtTurnStart = 0;
 
   constructor(
     readonly request: IncomingMessage,
     readonly response: ServerResponse,
     /** The route's event name for frames that carry none ('' for none). */
     readonly eventName: string,
-    /** Unsent bytes allowed before the client is dropped as slow (0: no bound). */
+    /** Unsent bytes allowed for longer than the watch's timeout (0: no bound). */
     readonly maxQueuedBytes: number,
+    private readonly watch: BacklogWatch | undefined,
   ) {
     response.once('close', this.handleClientClose);
+  }
+
+  /** Unsent bytes of this stream (queued in Node, not yet handed to the socket). */
+  get queuedBytes(): number {
+    return this.response.writableLength;
   }
 
   /**
@@ -37,10 +59,46 @@ export class SseConnection {
     if (this.closed) {
       return false;
     }
+    const bound = this.maxQueuedBytes;
+    if (bound === 0) {
+      this.response.write(chunk, onFlushed);
+      return true;
+    }
+    const before = this.response.writableLength;
+    const turn = currentTurn();
+    if (turn !== this.turn) {
+      this.turn = turn;
+      this.queuedAtTurnStart = before;
+    }
+    if (before <= bound) {
+      this.largestWrite = 0;
+    } else if (Math.min(before, this.queuedAtTurnStart) > 2 * bound + this.largestWrite) {
+      // What is left over from earlier turns (queues drain oldest first) passed the ceiling.
+      this.dropSlow();
+      return false;
+    }
     this.response.write(chunk, onFlushed);
-    if (this.maxQueuedBytes > 0 && this.response.writableLength > this.maxQueuedBytes) {
-      this.finish('slow');
-      this.response.destroy();
+    const after = this.response.writableLength;
+    if (after - before > this.largestWrite) {
+      this.largestWrite = after - before;
+    }
+    if (after > bound && this.overSince === 0 && this.watch) {
+      this.overSince = Date.now();
+      this.watch.add(this);
+    }
+    return true;
+  }
+
+  checkBacklog(now: number, timeoutMs: number): boolean {
+    if (this.closed) {
+      return false;
+    }
+    if (this.response.writableLength <= this.maxQueuedBytes) {
+      this.overSince = 0;
+      return false;
+    }
+    if (now - this.overSince >= timeoutMs) {
+      this.dropSlow();
       return false;
     }
     return true;
@@ -64,6 +122,11 @@ export class SseConnection {
       this.response.shouldKeepAlive = false;
     }
     this.response.end();
+  }
+
+  private dropSlow(): void {
+    this.finish('slow');
+    this.response.destroy();
   }
 
   private readonly handleClientClose = (): void => {

@@ -1,3 +1,5 @@
+import type { BudgetedHistory, HistoryBudget } from './history-budget.js';
+
 /** One published event as a channel keeps it: encoded once, written to every client. */
 export interface ChannelEvent {
   /** The id every client of the channel sees for this event. */
@@ -10,10 +12,13 @@ export interface ChannelEvent {
 
 /**
  * The last events of a channel, bounded by a count and by their total size, so
- * that a channel of big payloads cannot grow without limit.
+ * that a channel of big payloads cannot grow without limit — and, through the
+ * shared {@link HistoryBudget}, by the size of every channel's history together.
  */
-export class EventHistory {
+export class EventHistory implements BudgetedHistory {
   private events: ChannelEvent[] = [];
+  /** The budget stamp of each event, alongside `events`. */
+  private stamps: number[] = [];
   private head = 0;
   private bytes = 0;
   /**
@@ -22,10 +27,14 @@ export class EventHistory {
    * after it is here.
    */
   private floor: string | undefined;
+  /** Whether the channel has clients (set by the channel; the budget spares such histories longest). */
+  active = false;
+  budgetGeneration = 0;
 
   constructor(
     private readonly maxEvents: number,
     private readonly maxBytes: number,
+    private readonly budget?: HistoryBudget,
   ) {}
 
   /** Marks the history as complete after `id` (it holds every later event it is given). */
@@ -37,22 +46,60 @@ export class EventHistory {
     return this.events.length - this.head;
   }
 
+  /** Size of the events kept (UTF-16 code units of their text; ASCII text: bytes). */
+  get size(): number {
+    return this.bytes;
+  }
+
+  get oldestStamp(): number {
+    return this.stamps[this.head];
+  }
+
   add(event: ChannelEvent): void {
     if (this.maxEvents === 0) {
       this.floor = event.id;
       return;
     }
     this.events.push(event);
+    this.stamps.push(this.budget?.stamp() ?? 0);
     this.bytes += event.body.length;
+    this.budget?.add(this, event.body.length);
     while (this.length > this.maxEvents || (this.bytes > this.maxBytes && this.length > 1)) {
-      const dropped = this.events[this.head];
-      this.bytes -= dropped.body.length;
-      this.floor = dropped.id;
-      this.events[this.head++] = undefined as unknown as ChannelEvent;
+      this.dropOldest();
     }
+    this.budget?.enforce();
+  }
+
+  dropOldest(): void {
+    const dropped = this.events[this.head];
+    this.bytes -= dropped.body.length;
+    this.floor = dropped.id;
+    this.events[this.head++] = undefined as unknown as ChannelEvent;
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
+      this.stamps = this.stamps.slice(this.head);
       this.head = 0;
+    }
+    this.budget?.release(this, dropped.body.length, this.length === 0);
+  }
+
+  /** Its channel got its first client or lost its last one. */
+  setActive(active: boolean): void {
+    if (this.active !== active) {
+      this.active = active;
+      this.budget?.activityChanged(this);
+    }
+  }
+
+  /** Forgets every event (the channel is dropped); the budget gets their size back. */
+  clear(): void {
+    const size = this.bytes;
+    this.events = [];
+    this.stamps = [];
+    this.head = 0;
+    this.bytes = 0;
+    if (size > 0) {
+      this.budget?.release(this, size, true);
     }
   }
 

@@ -2,6 +2,7 @@ import type { SseTransport, SseTransportEvent } from '../transport/sse-transport
 import { encodeDataLines } from '../wire/encoder.js';
 import { Channel, type ChannelSettings } from './channel.js';
 import type { SseConnection } from './connection.js';
+import type { HistoryBudget } from './history-budget.js';
 import type { ChannelEvent } from './history.js';
 
 /** Events read from the shared history per round trip. */
@@ -38,8 +39,9 @@ export class SharedChannel extends Channel {
     onIdle: (channel: Channel) => void,
     private readonly remote: SseTransport,
     private readonly onReplayFailure: ReplayFailure,
+    budget?: HistoryBudget,
   ) {
-    super(name, settings, onIdle);
+    super(name, settings, onIdle, budget);
   }
 
   /** Its history is the transport's: nothing to keep once nobody listens. */

@@ -49,12 +49,18 @@ export function assertEventName(value: unknown, field = 'event name'): asserts v
   assertWellFormed(field, value);
 }
 
-/** An id: printable ASCII (so it comes back intact in Last-Event-ID), no CR, LF or NUL. */
+/**
+ * An id: printable ASCII without a leading or trailing space — what comes back
+ * intact in `Last-Event-ID` (HTTP trims header values) — so no CR, LF or NUL.
+ */
 export function assertId(value: unknown, field = 'id'): asserts value is string {
   if (typeof value !== 'string') {
     fail(messages.notAString(field, value));
   }
   if (PRINTABLE_ASCII.test(value)) {
+    if (value.startsWith(' ') || value.endsWith(' ')) {
+      fail(messages.spaceAtIdEdge(field, value));
+    }
     return;
   }
   if (LINE_BREAK.test(value)) {

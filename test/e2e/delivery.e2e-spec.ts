@@ -244,12 +244,14 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       const got: string[] = [];
       const parser = createParser({ onEvent: (e) => got.push(e.id!) });
       let response: IncomingMessage | undefined;
+      let stopped = false;
       const slowRequest = request(`${t.url}/live/slow/tight`, { agent: false }, (res) => {
         response = res;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           parser.feed(chunk);
-          if (got.length >= 5) {
+          if (got.length >= 5 && !stopped) {
+            stopped = true;
             res.pause();
           }
         });

@@ -1,0 +1,21 @@
+let turn = 0;
+let advancing = false;
+
+const advance = (): void => {
+  turn++;
+  advancing = false;
+};
+
+/**
+ * A number that changes once per turn of the event loop. Bytes written within
+ * one turn cannot have reached a client yet, however fast it reads: the
+ * slow-client rule counts only what is left over from earlier turns. One
+ * `setImmediate` for the whole process, and only in turns that ask.
+ */
+export function currentTurn(): number {
+  if (!advancing) {
+    advancing = true;
+    setImmediate(advance);
+  }
+  return turn;
+}
