@@ -77,3 +77,6 @@ export const invalidChannelParam = (param: string, value: string, channel: strin
 
 export const tooManyStreams = (maxClients: number, retryAfter: number) =>
   `Too many open event streams on this instance (maxClients ${maxClients}). Retry after ${retryAfter} s.`;
+
+export const guardsDiffer = (channel: string, a: string, b: string) =>
+  `Two @SseChannel() routes can put clients on the same channel (e.g. ${quote(channel)}) with different guards: ${a}; and ${b}. A channel is only as protected as the least-guarded route that reaches it. Give both routes the same guards, or channel names that cannot meet (e.g. a fixed segment that tells them apart).`;

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
 import type {
   SseModuleAsyncOptions,
@@ -6,9 +7,10 @@ import type {
 } from './interfaces/sse-module-options.interface.js';
 import { resolveModuleOptions } from './sse-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
+import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
 import { ChannelRegistry } from './streaming/channel-registry.js';
 
-const PROVIDERS: Provider[] = [ChannelRegistry, SseBroadcaster];
+const PROVIDERS: Provider[] = [ChannelRegistry, SseBroadcaster, SseRoutesExplorer];
 // ChannelRegistry is exported for the route interceptor, which Nest creates in
 // the module of each controller that has an @SseChannel() route.
 const EXPORTS = [SSE_MODULE_OPTIONS, ChannelRegistry, SseBroadcaster];
@@ -27,6 +29,7 @@ export class SseModule {
     return {
       module: SseModule,
       global: options.global ?? true,
+      imports: [DiscoveryModule],
       providers: [{ provide: SSE_MODULE_OPTIONS, useValue: resolved }, ...PROVIDERS],
       exports: EXPORTS,
     };
@@ -40,7 +43,7 @@ export class SseModule {
     return {
       module: SseModule,
       global: options.global ?? true,
-      imports: options.imports ?? [],
+      imports: [DiscoveryModule, ...(options.imports ?? [])],
       providers: [
         {
           provide: SSE_MODULE_OPTIONS,

@@ -1,0 +1,83 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
+import * as messages from '../sse.messages.js';
+import { channelTemplatesMeet } from './channel-template.js';
+import type { SseRouteDefinition } from './sse-route.js';
+
+/** Nest's metadata keys of `@UseGuards()` and `@Controller()` (the same in Nest 11 and 12). */
+const GUARDS_METADATA = '__guards__';
+const PATH_METADATA = 'path';
+
+/** One `@SseChannel()` route with a channel name, and the guards on it. */
+interface ChannelRoute {
+  readonly route: SseRouteDefinition;
+  readonly label: string;
+  readonly guards: readonly unknown[];
+}
+
+/**
+ * Looks at every `@SseChannel()` route once the application starts. When two
+ * routes can put clients on the same channel and their guards differ, it
+ * warns, naming both: a channel is only as protected as the least-guarded
+ * route that reaches it (`news/:topic` open and `news/internal` guarded).
+ */
+@Injectable()
+export class SseRoutesExplorer implements OnModuleInit {
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    const routes = this.channelRoutes();
+    for (let i = 0; i < routes.length; i++) {
+      for (let j = i + 1; j < routes.length; j++) {
+        const [a, b] = [routes[i], routes[j]];
+        const channel = channelTemplatesMeet(a.route.segments!, b.route.segments!);
+        if (channel !== undefined && !sameGuards(a.guards, b.guards)) {
+          this.logger.warn(messages.guardsDiffer(channel, describe(a), describe(b)));
+        }
+      }
+    }
+  }
+
+  private channelRoutes(): ChannelRoute[] {
+    const routes: ChannelRoute[] = [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      const prototype = controller?.prototype as Record<string, unknown> | undefined;
+      if (!controller || !prototype) {
+        continue;
+      }
+      const classGuards = this.reflector.get<unknown[] | undefined>(GUARDS_METADATA, controller) ?? [];
+      const prefix = [this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller) ?? ''].flat().join(', ');
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as () => unknown;
+        const route = this.reflector.get<SseRouteDefinition | undefined>(SSE_ROUTE_METADATA, handler);
+        if (route?.segments === undefined) {
+          continue;
+        }
+        const guards = [...classGuards, ...(this.reflector.get<unknown[] | undefined>(GUARDS_METADATA, handler) ?? [])];
+        const path = `/${[prefix, route.path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+        routes.push({ route, guards, label: `${route.handlerName} (${path})` });
+      }
+    }
+    return routes;
+  }
+}
+
+function sameGuards(a: readonly unknown[], b: readonly unknown[]): boolean {
+  const [x, y] = [new Set(a), new Set(b)];
+  return x.size === y.size && [...x].every((guard) => y.has(guard));
+}
+
+function describe({ route, label, guards }: ChannelRoute): string {
+  const names = guards.map((guard) =>
+    typeof guard === 'function' ? guard.name : ((guard as object)?.constructor?.name ?? String(guard)),
+  );
+  return `${label}, channel ${messages.quote(route.channel)}, ${names.length ? `guards ${names.join(', ')}` : 'no guards'}`;
+}
