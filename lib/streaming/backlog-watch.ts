@@ -1,5 +1,7 @@
 /** What the watch needs of a connection whose backlog is above its bound. */
 export interface Backlogged {
+  /** Whether its unsent bytes are above its bound right now. */
+  readonly isBacklogged: boolean;
   /**
    * Called by the watch's timer: drops the client if its backlog has stayed
    * above the bound for `timeoutMs`; returns whether it is still above.
@@ -24,7 +26,13 @@ export class BacklogWatch {
 
   /** Number of clients above their bound right now. */
   get size(): number {
-    return this.watched.size;
+    let count = 0;
+    for (const connection of this.watched) {
+      if (connection.isBacklogged) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /** Starts watching a client that has just gone above its bound. */

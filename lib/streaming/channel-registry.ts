@@ -30,6 +30,10 @@ export interface SseTotals {
   maxClients: number;
   /** Stream requests refused with 503 because `maxClients` streams were open. */
   refusedStreams: number;
+  /** Unsent bytes of every open stream together. */
+  queuedBytes: number;
+  /** Streams whose unsent bytes are above their `maxQueuedBytes` right now (dropped if it lasts). */
+  backlogged: number;
   /** Channels this instance holds (with clients, or keeping history). */
   channels: number;
   /** Size of the history of every channel together (the `historyBytes` measure). */
@@ -235,10 +239,16 @@ export class ChannelRegistry implements SseTransportHost, OnModuleInit, BeforeAp
   };
 
   totals(): SseTotals {
+    let queuedBytes = 0;
+    for (const connection of this.connections) {
+      queuedBytes += connection.queuedBytes;
+    }
     return {
       streams: this.connections.size,
       maxClients: this.options.maxClients,
       refusedStreams: this.refusedStreams,
+      queuedBytes,
+      backlogged: this.backlogWatch.size,
       channels: this.channels.size,
       historyBytes: this.historyBudget.total,
       totalHistoryBytes: this.historyBudget.limit,

@@ -51,6 +51,10 @@ export class SseConnection implements Backlogged {
     return this.response.writableLength;
   }
 
+  get isBacklogged(): boolean {
+    return !this.closed && this.maxQueuedBytes > 0 && this.response.writableLength > this.maxQueuedBytes;
+  }
+
   /**
    * Writes whole frames; returns false if the client is gone or was dropped as
    * slow. `onFlushed` runs once the chunk has been handed to the socket.
