@@ -1,25 +1,16 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { SseBroadcaster } from 'nestjs-sse-channel';
 import { createSampleApp } from '../../sample/create-sample-app.js';
+import { hasChromium, launchChromium } from '../src/chromium.js';
 import { until } from '../src/until.js';
 
-// Debian's Chromium (`apt-get install -y chromium`), never a downloaded browser.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  const message = `Chromium not found at ${CHROMIUM}: the browser tests need Debian's "chromium" package (apt-get install -y chromium).`;
-  if (process.env.CI) {
-    throw new Error(`${message} In CI they must run.`);
-  }
-  console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING THE BROWSER TESTS. ${message}\n${'!'.repeat(100)}\n`);
-}
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
-(hasChromium ? describe : describe.skip)('the sample page in Chromium', () => {
+(hasChromium() ? describe : describe.skip)('the sample page in Chromium', () => {
   let app: INestApplication;
   let url: string;
   let browser: Browser;
@@ -41,19 +32,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     url = url.replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -198,6 +198,9 @@ describe.each(PLATFORMS)('core on %s', (platform) => {
     expect(() => broadcaster.publish('rooms/strict', 'x', { event: 'a\nb' })).toThrow(/Invalid SSE event "a\\nb"/);
     expect(() => broadcaster.publish('rooms/strict', 'x', { id: 'a\0' })).toThrow(/Invalid SSE id .*NUL/);
     expect(() => broadcaster.publish('rooms/strict', 'x', { id: 'a\r\nb' })).toThrow(/Invalid SSE id .*CR or LF/);
+    for (const id of [' x', 'x ', '  ']) {
+      expect(() => broadcaster.publish('rooms/strict', 'x', { id })).toThrow(/Invalid SSE id ".*": it must not start or end with a space/);
+    }
     expect(() => broadcaster.publish('rooms/strict', 'bad \uD800')).toThrow(/lone UTF-16 surrogate/);
     expect(() => broadcaster.publish('rooms/strict', 'x', { evnt: 'typo' } as never)).toThrow(/Unknown option "evnt"/);
     expect(() => broadcaster.publish('', 'x')).toThrow(/Invalid SSE channel name ""/);

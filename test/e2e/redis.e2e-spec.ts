@@ -234,6 +234,7 @@ const hasRedis = redisServerAvailable();
       expect(id).toBe('99999999999990-7');
       expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(SseEncodingError);
       expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(/Invalid SSE id "order-1" for channel "live\/caller": with the Redis transport/);
+      expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: ' 99999999999990-8' })).toThrow(/Invalid SSE id " 99999999999990-8": it must not start or end with a space/);
       await expect(broadcasterOf(b).publish('live/caller', 'x', { id: '5-0' })).rejects.toThrow(/Invalid SSE id "5-0" .* not greater than the channel's last id/);
       await expect(broadcasterOf(b).publish('live/caller', 'x', { id: '5-0' })).rejects.toBeInstanceOf(SseEncodingError);
       const after = await broadcasterOf(b).publish('live/caller', 'y');

@@ -131,6 +131,15 @@ describe('encoder (byte for byte, per SSE-RULES.md)', () => {
       expect(() => assertId('')).not.toThrow();
     });
 
+    it('ids: no leading or trailing space (HTTP trims the Last-Event-ID the client sends back)', () => {
+      for (const id of [' x', 'x ', '  ', ' ', ' a b ']) {
+        expect(() => assertId(id)).toThrow(SseEncodingError);
+        expect(() => assertId(id)).toThrow(/^Invalid SSE id ".*": it must not start or end with a space \(HTTP trims the Last-Event-ID header/);
+      }
+      expect(() => assertId('a b')).not.toThrow();
+      expect(() => assertId('a  b')).not.toThrow();
+    });
+
     it('retry: a non-negative integer', () => {
       for (const bad of [-1, 1.5, NaN, Infinity, '100', null]) {
         expect(() => assertRetry(bad)).toThrow(/Invalid SSE retry .*non-negative integer/);

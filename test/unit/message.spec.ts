@@ -39,6 +39,7 @@ describe('message objects and plain data', () => {
     expect(() => toFrameParts({ data: 1, event: 'a\nb' })).toThrow(/Invalid SSE event "a\\nb"/);
     expect(() => toFrameParts({ data: 1, type: 'a\rb' })).toThrow(/Invalid SSE type "a\\rb"/);
     expect(() => toFrameParts({ data: 1, id: 'x\0' })).toThrow(/Invalid SSE id .*NUL/);
+    expect(() => toFrameParts({ data: 1, id: 'x ' })).toThrow(/Invalid SSE id "x ": it must not start or end with a space/);
     expect(() => toFrameParts({ data: 1, retry: -5 })).toThrow(/Invalid SSE retry -5/);
     expect(() => toFrameParts({ data: 1n })).toThrow(/Invalid SSE data 1n/);
     expect(() => toFrameParts({ comment: 5 })).toThrow(/Invalid SSE comment 5: it must be a string/);
