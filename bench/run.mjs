@@ -48,6 +48,10 @@ const SERVERS = {
   "Nest @Sse() + Subject": { script: here('servers/nest-sse.mjs'), args: [], path: '/feed' },
   'sse-channel (express)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed' },
   'sse-channel (fastify)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed' },
+  // The same with the slow-client rule on, as users run it (default maxQueuedBytes 1 MiB):
+  // a client that keeps reading is never dropped, and the rule costs little.
+  'sse-channel (express, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
+  'sse-channel (fastify, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
   // instances: app processes sharing the channels on Redis; memory: the
   // one-instance, in-memory row it is compared with.
   'sse-channel on Redis (2 × express)': {
@@ -96,9 +100,9 @@ function call(child, message, reply) {
   return answer;
 }
 
-async function startOne(script, serverArgs) {
+async function startOne(script, serverArgs, env = {}) {
   const execArgv = ['--expose-gc', ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [])];
-  const child = fork(script, serverArgs, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, serverArgs, { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   const { port } = await call(child, undefined, 'ready');
   return { child, port };
@@ -106,9 +110,9 @@ async function startOne(script, serverArgs) {
 
 /** The server's processes: one, or every instance of a Redis row (the first publishes). */
 async function startServers(name) {
-  const { script, args: serverArgs, instances } = SERVERS[name];
+  const { script, args: serverArgs, instances, env } = SERVERS[name];
   if (instances === undefined) {
-    return [await startOne(script, serverArgs)];
+    return [await startOne(script, serverArgs, env)];
   }
   return Promise.all(Array.from({ length: instances }, () => startOne(script, [...serverArgs, redis.url])));
 }

@@ -20,10 +20,11 @@ class AppModule {}
 // keeps 1 000 events, as a user who wants replay across instances would
 // (which only makes the Redis run's comparison with memory harder).
 // maxQueuedBytes 0: the bench's client reads as fast as it can, and the
-// baselines have no bound.
+// baselines have no bound; SSE_BENCH_QUEUE_BOUND=default keeps the default bound.
+const bound = process.env.SSE_BENCH_QUEUE_BOUND === 'default' ? {} : { maxQueuedBytes: 0 };
 const options = redisUrl
-  ? { heartbeat: 0, history: 1000, maxQueuedBytes: 0, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
-  : { heartbeat: 0, history: 0, maxQueuedBytes: 0 };
+  ? { heartbeat: 0, history: 1000, ...bound, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
+  : { heartbeat: 0, history: 0, ...bound };
 Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
 const app = await NestFactory.create(AppModule, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
