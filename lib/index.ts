@@ -4,11 +4,10 @@ export type { SsePublishOptions } from './broadcaster/sse-publish-options.interf
 export * from './decorators/index.js';
 export * from './interfaces/index.js';
 export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
-export type { SseTotals } from './streaming/channel-registry.js';
+export type { SseTotals } from './broadcaster/sse-totals.interface.js';
 export { SseModule } from './sse.module.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
-export { MemoryTransport } from './transport/memory.transport.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
 export type { RedisClientLike, RedisPipelineLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './transport/sse-transport.interface.js';

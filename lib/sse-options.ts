@@ -2,6 +2,7 @@
  * Start-up checks of static options: module options and `@SseChannel()`
  * options. Mistakes throw at once with a sentence that names the option.
  */
+import { assertKnownKeys } from './assert-known-keys.js';
 import { assertEventName, assertRetry } from './wire/encoder.js';
 import type { SseChannelOptions } from './interfaces/sse-channel-options.interface.js';
 import type { ResolvedSseModuleOptions, SseModuleOptions } from './interfaces/sse-module-options.interface.js';
@@ -36,14 +37,6 @@ const MODULE_OPTION_KEYS = [
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
-
-function assertKnownKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new Error(messages.unknownOption(where, key, known));
-    }
-  }
-}
 
 function assertCount(field: string, value: unknown, unit: string): asserts value is number | undefined {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
@@ -121,13 +114,10 @@ function assertTransport(field: string, transport: unknown): void {
   const missing =
     candidate === null || typeof candidate !== 'object'
       ? ['an object']
-      : [
-          ...(typeof candidate.local === 'boolean' ? [] : ['local']),
-          ...TRANSPORT_METHODS.filter((method) => typeof candidate[method] !== 'function'),
-        ];
+      : TRANSPORT_METHODS.filter((method) => typeof candidate[method] !== 'function');
   if (missing.length > 0) {
     throw new Error(
-      `Invalid ${field} ${messages.quote(transport)}: it is not a transport (missing ${missing.join(', ')}). Pass new RedisTransport({ connection: 'redis://…' }), or leave it out for the in-memory transport.`,
+      `Invalid ${field} ${messages.quote(transport)}: it is not a transport (missing ${missing.join(', ')}). Pass new RedisTransport({ connection: 'redis://…' }), or leave it out to keep channels in this process.`,
     );
   }
 }

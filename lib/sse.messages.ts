@@ -80,3 +80,21 @@ export const tooManyStreams = (maxClients: number, retryAfter: number) =>
 
 export const guardsDiffer = (channel: string, a: string, b: string) =>
   `Two @SseChannel() routes can put clients on the same channel (e.g. ${quote(channel)}) with different guards: ${a}; and ${b}. A channel is only as protected as the least-guarded route that reaches it. Give both routes the same guards, or channel names that cannot meet (e.g. a fixed segment that tells them apart).`;
+
+export const idNotIncreasing = (id: string | undefined, channel: string) =>
+  `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`;
+
+export const notAStreamId = (id: string, channel: string) =>
+  `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: with the Redis transport an id is a Redis stream id ("<ms>-<seq>", greater than 0-0). Leave "id" out to get the channel's next one.`;
+
+export const slowClientsDropped = (count: number, latest: string) =>
+  `Dropped ${count} slow client(s) since the last such warning (latest: ${latest}): their unsent bytes stayed above maxQueuedBytes for slowClientTimeout, or passed twice the bound. They can reconnect and resume from history.`;
+
+export const historyReadFailed = (channel: string, count: number, error: unknown) =>
+  `Could not read the history of channel ${quote(channel)} (${count} failure(s) since the last such warning): ${(error as Error)?.message ?? String(error)}. Catching-up clients were disconnected and reconnect with their Last-Event-ID; live delivery waits until the history can be read.`;
+
+export const channelUnavailable = (channel: string, error: unknown) =>
+  `The event stream of channel ${quote(channel)} is not available: ${(error as Error)?.message ?? String(error)}`;
+
+export const channelWithoutName = (handler: string) =>
+  `The @SseChannel() handler ${handler} returned nothing, but its route names no channel. Give @SseChannel() a channel name, or return an Observable or SseBroadcaster.channel(name).`;

@@ -9,11 +9,13 @@ import { resolveModuleOptions } from './sse-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
 import { ChannelRegistry } from './streaming/channel-registry.js';
+import { ConnectionTracker } from './streaming/connection-tracker.js';
+import { StreamOpener } from './streaming/stream-opener.js';
 
-const PROVIDERS: Provider[] = [ChannelRegistry, SseBroadcaster, SseRoutesExplorer];
-// ChannelRegistry is exported for the route interceptor, which Nest creates in
+const PROVIDERS: Provider[] = [ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseRoutesExplorer];
+// StreamOpener is exported for the route interceptor, which Nest creates in
 // the module of each controller that has an @SseChannel() route.
-const EXPORTS = [SSE_MODULE_OPTIONS, ChannelRegistry, SseBroadcaster];
+const EXPORTS = [SSE_MODULE_OPTIONS, StreamOpener, SseBroadcaster];
 
 /**
  * Server-Sent Events for Nest: import it once (it is global by default), put

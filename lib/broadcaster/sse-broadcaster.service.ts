@@ -1,7 +1,9 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
+import { assertKnownKeys } from '../assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
-import { ChannelRegistry, type SseTotals } from '../streaming/channel-registry.js';
+import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { ConnectionTracker } from '../streaming/connection-tracker.js';
 import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
@@ -9,6 +11,7 @@ import { assertEventName, assertId, SseEncodingError, serializeData } from '../w
 import { isSseMessage } from '../wire/message.js';
 import { SseChannelHandle } from './sse-channel-handle.js';
 import type { SsePublishOptions } from './sse-publish-options.interface.js';
+import type { SseTotals } from './sse-totals.interface.js';
 
 const PUBLISH_OPTION_KEYS = ['event', 'id'];
 
@@ -23,7 +26,10 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   private readonly sources = new Set<Subscription>();
 
-  constructor(private readonly registry: ChannelRegistry) {}
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly tracker: ConnectionTracker,
+  ) {}
 
   /**
    * Sends one event to every client of `channel`, on every route that streams
@@ -46,11 +52,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       if (options === null || typeof options !== 'object') {
         throw new SseEncodingError(`Invalid publish options ${messages.quote(options)}: pass an object like { event, id }.`);
       }
-      for (const key of Object.keys(options)) {
-        if (!PUBLISH_OPTION_KEYS.includes(key)) {
-          throw new SseEncodingError(messages.unknownOption('publish options', key, PUBLISH_OPTION_KEYS));
-        }
-      }
+      assertKnownKeys('publish options', options, PUBLISH_OPTION_KEYS, (message) => new SseEncodingError(message));
       ({ event, id } = options);
       if (event !== undefined) {
         assertEventName(event, 'event');
@@ -145,7 +147,18 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
    * `totalHistoryBytes` (with the events dropped to keep within it).
    */
   totals(): SseTotals {
-    return this.registry.totals();
+    const { historyBudget } = this.registry;
+    return {
+      streams: this.tracker.count,
+      maxClients: this.tracker.maxClients,
+      refusedStreams: this.tracker.refusedCount,
+      queuedBytes: this.tracker.queuedBytes,
+      backlogged: this.tracker.backlogWatch.size,
+      channels: this.registry.size,
+      historyBytes: historyBudget.total,
+      totalHistoryBytes: historyBudget.limit,
+      evictedEvents: historyBudget.evicted,
+    };
   }
 
   /** Stops every `connect()`ed source. */

@@ -1,8 +1,9 @@
 import * as messages from '../sse.messages.js';
+import type { StreamRoute } from '../streaming/stream-opener.js';
 import { fillChannelTemplate, type ChannelSegment } from './channel-template.js';
 
 /** What `@SseChannel()` stores on a handler. */
-export interface SseRouteDefinition {
+export interface SseRouteDefinition extends StreamRoute {
   /** The channel name, possibly with `:param` segments. */
   readonly channel: string | undefined;
   /** The channel name as segments (checked when the decorator ran). */

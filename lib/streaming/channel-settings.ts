@@ -1,5 +1,5 @@
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
-import type { ChannelSettings } from './channel.js';
+import type { ChannelSettings } from './feed.js';
 
 interface Pattern {
   readonly regex: RegExp;

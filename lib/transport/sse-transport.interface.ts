@@ -2,7 +2,7 @@
  * One event as a transport carries it between instances: its id, assigned
  * once by the transport, and its data already serialized.
  *
- * @publicApi
+ * @experimental
  */
 export interface SseTransportEvent {
   readonly id: string;
@@ -15,7 +15,7 @@ export interface SseTransportEvent {
 /**
  * One publish, validated and serialized, with the channel's history settings.
  *
- * @publicApi
+ * @experimental
  */
 export interface SseTransportPublish {
   readonly channel: string;
@@ -32,7 +32,7 @@ export interface SseTransportPublish {
 /**
  * What a read of a channel's shared history returns.
  *
- * @publicApi
+ * @experimental
  */
 export interface SseTransportRead {
   /** The events after the requested id, oldest first. */
@@ -47,11 +47,9 @@ export interface SseTransportRead {
  * The side of the library a transport talks to: the channels of this
  * instance.
  *
- * @publicApi
+ * @experimental
  */
 export interface SseTransportHost {
-  /** In-process delivery (the in-memory transport): the channel assigns the id and keeps the history. */
-  publishLocally(channel: string, event: string | undefined, data: string, id: string | undefined): string;
   /** An event of a channel this instance subscribed to, from whichever instance published it. */
   deliver(channel: string, event: SseTransportEvent): void;
   /** The subscriptions were lost: events may be missed until `resume()`. */
@@ -61,27 +59,25 @@ export interface SseTransportHost {
 }
 
 /**
- * How a publish reaches the channels: in this process (the default,
- * {@link MemoryTransport}) or through a shared store to every instance of the
- * application ({@link RedisTransport}). A transport instance serves one
- * application at a time.
+ * How the channels of every instance of an application are shared
+ * ({@link RedisTransport}); without one, channels live in this process. A
+ * transport instance serves one application at a time.
  *
- * A shared transport assigns ids itself, keeps each channel's history, tells
- * the host of every event of the channels it subscribed to — in the same
- * order on every instance — and reads the history for replay.
+ * A transport assigns ids itself, keeps each channel's history, tells the
+ * host of every event of the channels it subscribed to — in the same order
+ * on every instance — and reads the history for replay. The interface is as
+ * small as the library's shared feed needs and may still change.
  *
- * @publicApi
+ * @experimental
  */
 export interface SseTransport {
-  /** `true` when ids, history and delivery stay in this process (nothing is shared). */
-  readonly local: boolean;
   /** Called once when the application starts. */
   init(host: SseTransportHost): Promise<void> | void;
   /**
-   * Publishes one event. May throw at once for input the transport cannot
-   * take (then nothing was published); the result is the event's id.
+   * Publishes one event. Throws at once for input the transport cannot take
+   * (then nothing was published); resolves with the event's id.
    */
-  publish(request: SseTransportPublish): string | Promise<string>;
+  publish(request: SseTransportPublish): Promise<string>;
   /** Starts delivering `channel`'s events; resolves with its newest id once subscribed. */
   subscribe(channel: string): Promise<string | undefined>;
   /** Stops delivering `channel`'s events. */

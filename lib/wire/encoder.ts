@@ -118,6 +118,20 @@ export function encodeDataLines(text: string): string {
   return `data: ${text.replace(LINE_BREAKS, '\ndata: ')}\n`;
 }
 
+/**
+ * The part of a channel event's frame that every client gets alike: its
+ * `id:` line, its `data:` lines and the blank line that ends the frame. Kept
+ * once per event; {@link withEventName} puts each route's event name in front.
+ */
+export function encodeEventBody(id: string, data: string): string {
+  return `id: ${id}\n${encodeDataLines(data)}\n`;
+}
+
+/** A whole frame from an event body: `event: <name>` first, unless the name is empty. */
+export function withEventName(event: string, body: string): string {
+  return event === '' ? body : `event: ${event}\n${body}`;
+}
+
 /** `: …\n` lines for a comment; every line gets its own colon. */
 export function encodeComment(text: string): string {
   assertWellFormed('comment', text);

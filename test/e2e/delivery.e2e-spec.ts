@@ -2,7 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { EventSource } from 'eventsource';
 import { createParser } from 'eventsource-parser';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { until } from '../src/until.js';
@@ -16,7 +16,7 @@ const seqOf = (id: string | undefined) => Number(id?.split('-')[1]);
 describe.each(PLATFORMS)('delivery on %s', (platform) => {
   let t: TestApp;
   let broadcaster: SseBroadcaster;
-  let registry: ChannelRegistry;
+  let tracker: ConnectionTracker;
   const open = (path: string, init: Parameters<typeof SseTestStream.open>[1] = {}) =>
     SseTestStream.open(t.server, { path, ...init });
 
@@ -31,7 +31,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       controllers: [DeliveryController],
     });
     broadcaster = t.app.get(SseBroadcaster);
-    registry = t.app.get(ChannelRegistry);
+    tracker = t.app.get(ConnectionTracker);
   });
   afterAll(() => t.close());
 
@@ -212,9 +212,9 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
     });
 
     it('writes heartbeats only between frames, from one timer for all clients', async () => {
-      const timersBefore = registry.heartbeat.timerCount;
+      const timersBefore = tracker.heartbeat.timerCount;
       const streams = await Promise.all(Array.from({ length: 20 }, () => open('/live/hb/beat')));
-      expect(registry.heartbeat.timerCount).toBe(timersBefore + 1);
+      expect(tracker.heartbeat.timerCount).toBe(timersBefore + 1);
       const payload = 'x'.repeat(3000);
       for (let n = 0; n < 25; n++) {
         broadcaster.publish('live/hb', { n, payload });
@@ -232,7 +232,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
         }
       }
       await Promise.all(streams.map((s) => s.close()));
-      await until(() => registry.heartbeat.timerCount === timersBefore, 'the timer to stop with its last client');
+      await until(() => tracker.heartbeat.timerCount === timersBefore, 'the timer to stop with its last client');
     });
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { until } from '../src/until.js';
@@ -47,6 +48,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       controllers: [DeliveryController],
     });
     const registry = t.app.get(ChannelRegistry);
+    const tracker = t.app.get(ConnectionTracker);
     const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'many-clients.mjs'), `${t.url}/live/shutdown`, String(STREAMS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -65,15 +67,15 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       expect(await waitFor('open')).toBe(`open ${STREAMS}`);
-      expect(registry.connectionCount).toBe(STREAMS);
-      expect(registry.heartbeat.timerCount).toBe(1);
+      expect(tracker.count).toBe(STREAMS);
+      expect(tracker.heartbeat.timerCount).toBe(1);
       const started = performance.now();
       await t.close();
       const closeMs = performance.now() - started;
       expect(await waitFor('ended')).toBe(`ended ${STREAMS}`);
       expect(await exited).toBe(0);
-      expect(registry.connectionCount).toBe(0);
-      expect(registry.heartbeat.timerCount).toBe(0);
+      expect(tracker.count).toBe(0);
+      expect(tracker.heartbeat.timerCount).toBe(0);
       // A measurement for the record, not an assertion: timings belong in bench/.
       console.log(`[${platform}] app.close() with ${STREAMS} open streams took ${closeMs.toFixed(0)} ms`);
     } finally {
@@ -87,6 +89,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       controllers: [DeliveryController],
     });
     const registry = t.app.get(ChannelRegistry);
+    const tracker = t.app.get(ConnectionTracker);
     const broadcaster = t.app.get(SseBroadcaster);
     const port = Number(new URL(t.url).port);
     const channelCount = () => [...registry.entries()].length;
@@ -102,7 +105,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
         }),
       );
       const start = Date.now();
-      while (registry.connectionCount > 0 && Date.now() - start < 5000) {
+      while (tracker.count > 0 && Date.now() - start < 5000) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
@@ -112,9 +115,9 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       const heapBefore = gcHeap();
       await run(CYCLES);
       const heapAfter = gcHeap();
-      expect(registry.connectionCount).toBe(0);
+      expect(tracker.count).toBe(0);
       expect(broadcaster.clientCount('live/churn')).toBe(0);
-      expect(registry.heartbeat.timerCount).toBe(0);
+      expect(tracker.heartbeat.timerCount).toBe(0);
       expect(channelCount()).toBe(channelsBefore);
       console.log(
         `[${platform}] heap after warm-up ${(heapBefore / MiB).toFixed(1)} MiB, after ${CYCLES} cycles ${(heapAfter / MiB).toFixed(1)} MiB`,
@@ -132,6 +135,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
       controllers: [DeliveryController],
     });
     const registry = t.app.get(ChannelRegistry);
+    const tracker = t.app.get(ConnectionTracker);
     const broadcaster = t.app.get(SseBroadcaster);
     try {
       const stream = await SseTestStream.open(t.server, { path: '/live/ttl' });

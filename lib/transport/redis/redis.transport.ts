@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { assertKnownKeys } from '../../assert-known-keys.js';
 import { SSE_LOGGER_CONTEXT } from '../../sse.constants.js';
 import * as messages from '../../sse.messages.js';
 import { SseEncodingError } from '../../wire/encoder.js';
@@ -60,7 +61,6 @@ function connected(client: RedisClientLike): Promise<void> {
  * @publicApi
  */
 export class RedisTransport implements SseTransport {
-  readonly local = false;
   private readonly keyPrefix: string;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   private host: SseTransportHost | undefined;
@@ -82,11 +82,7 @@ export class RedisTransport implements SseTransport {
     if (options === null || typeof options !== 'object') {
       throw new Error(`${where} must be an object like { connection: 'redis://127.0.0.1:6379' }, got ${messages.quote(options)}.`);
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(key)) {
-        throw new Error(messages.unknownOption(where, key, OPTION_KEYS));
-      }
-    }
+    assertKnownKeys(where, options, OPTION_KEYS);
     const { client, connection } = options;
     if ((client === undefined) === (connection === undefined)) {
       throw new Error(
@@ -148,9 +144,7 @@ export class RedisTransport implements SseTransport {
     if (request.id !== undefined) {
       const canonical = parseStreamId(request.id);
       if (canonical === undefined || canonical === '0-0') {
-        throw new SseEncodingError(
-          `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: with the Redis transport an id is a Redis stream id ("<ms>-<seq>", greater than 0-0). Leave "id" out to get the channel's next one.`,
-        );
+        throw new SseEncodingError(messages.notAStreamId(request.id, request.channel));
       }
       id = canonical;
     }
@@ -187,9 +181,7 @@ export class RedisTransport implements SseTransport {
 
   private publishError(request: SseTransportPublish, error: Error): Error {
     if (/equal or smaller than the target stream top item/i.test(error.message)) {
-      return new SseEncodingError(
-        `Invalid SSE id ${messages.quote(request.id)} for channel ${messages.quote(request.channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`,
-      );
+      return new SseEncodingError(messages.idNotIncreasing(request.id, request.channel));
     }
     return new SseTransportError(`Publishing to channel ${messages.quote(request.channel)} on Redis failed: ${error.message}`);
   }

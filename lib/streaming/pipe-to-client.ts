@@ -1,8 +1,9 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import { Subscription, type Observable } from 'rxjs';
-import type { SseConnection } from '../streaming/connection.js';
+import type { SseConnection } from './connection.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { toFrameParts } from '../wire/message.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 /**
  * The text of the `error` frame a client gets when its stream fails after the
@@ -35,16 +36,8 @@ export function pipeToClient(
   where: string,
 ): Subscription {
   const subscription = new Subscription();
-  let batch = '';
-  let flushQueued = false;
-  const flush = () => {
-    flushQueued = false;
-    if (batch !== '') {
-      const text = batch;
-      batch = '';
-      connection.write(text);
-    }
-  };
+  const batch = new TurnBatcher<string>((frames) => connection.write(frames.join('')));
+  const flush = batch.flush;
   const fail = (error: unknown) => {
     flush();
     connection.end(errorFrame(error, logger, where));
@@ -63,11 +56,7 @@ export function pipeToClient(
           fail(error);
           return;
         }
-        batch += frame;
-        if (!flushQueued) {
-          flushQueued = true;
-          queueMicrotask(flush);
-        }
+        batch.add(frame);
       },
       error: fail,
       complete: () => {

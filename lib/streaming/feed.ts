@@ -1,0 +1,70 @@
+import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
+import type { ChannelEvent } from './history.js';
+
+/** Why a client's `Last-Event-ID` could not be resumed. */
+export type ResetReason = 'history-exceeded' | 'unknown-id';
+
+/** What a client resuming after an id missed: the events, in order (none: it is up to date), or why it cannot be told. */
+export type Missed = { readonly events: readonly ChannelEvent[] } | { readonly reset: ResetReason };
+
+export const UP_TO_DATE: Missed = { events: [] };
+
+/** What a feed hands its new events to, in order: its channel. */
+export interface FeedSink {
+  append(entry: ChannelEvent): void;
+}
+
+/** How a channel keeps its past. */
+export interface ChannelSettings {
+  history: number;
+  historyBytes: number;
+  resetEvent: string;
+}
+
+/**
+ * Where one channel's events, ids and history come from. The channel owns its
+ * clients; its feed owns what they are sent: a local feed (in memory: it gives
+ * the ids and its history is the truth) or a shared feed (a transport such as
+ * Redis gives the ids; it keeps a window of the shared history).
+ */
+export interface ChannelFeed {
+  /** The newest event the channel delivered (a shared feed: since it started). */
+  readonly lastId: string | undefined;
+  /** Settles once the channel can take clients (a shared feed: once subscribed); `undefined` when it can at once. */
+  readonly ready: Promise<void> | undefined;
+  /** Whether an idle channel is worth keeping: it holds history nobody else has. */
+  readonly keepsHistory: boolean;
+  /** Size of the history kept here (the `historyBytes` measure). */
+  readonly historySize: number;
+  /**
+   * What a client resuming after `lastEventId` missed. A shared feed may have
+   * to read the shared history first (then it delivers what continues the
+   * channel to the sink on the way); such a read may fail.
+   */
+  missed(lastEventId: string): Missed | Promise<Missed>;
+  /** The channel got its first client, or lost its last one. */
+  setActive(active: boolean): void;
+  /** The channel is dropped: forget its history, stop listening. */
+  dispose(): void;
+}
+
+/** The channels a source of local feeds publishes to. */
+export interface ChannelLookup {
+  /** The channel's feed, the channel created if needed. */
+  feedOf(name: string): ChannelFeed;
+  /** Drops the channel if it holds nothing worth keeping. */
+  disposeIfIdle(name: string): void;
+}
+
+/**
+ * Where every channel of an application gets its events: in this process
+ * ({@link LocalFeeds}) or through a shared transport ({@link SharedFeeds}).
+ */
+export interface FeedSource {
+  init(): Promise<void> | void;
+  /** A new channel's feed, delivering to `sink`. */
+  create(name: string, settings: ChannelSettings, sink: FeedSink): ChannelFeed;
+  /** Publishes one validated, serialized event; resolves with its id. */
+  publish(request: SseTransportPublish): Promise<string>;
+  close(): Promise<void> | void;
+}

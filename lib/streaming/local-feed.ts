@@ -1,0 +1,68 @@
+import { encodeEventBody } from '../wire/encoder.js';
+import { UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import type { HistoryBudget } from './history-budget.js';
+import { EventHistory } from './history.js';
+
+/**
+ * The feed of a channel in memory: it is the source of truth. A publish gets
+ * the channel's next id (`<epoch>-<n>`) or the caller's, is kept in the
+ * history and goes to the channel at once. Replay finds a client's id by
+ * exact match.
+ */
+export class LocalFeed implements ChannelFeed {
+  lastId: string | undefined = undefined;
+  readonly ready = undefined;
+  private seq = 0;
+  /** Tells this channel's ids from those of an earlier one of the same name (e.g. before a restart). */
+  private readonly epoch = Date.now().toString(36);
+  private readonly history: EventHistory;
+
+  constructor(
+    settings: ChannelSettings,
+    budget: HistoryBudget | undefined,
+    private readonly sink: FeedSink,
+    /** Called once the channel is dropped. */
+    private readonly onDispose: (feed: LocalFeed) => void = () => undefined,
+  ) {
+    this.history = new EventHistory(settings.history, settings.historyBytes, budget);
+  }
+
+  get keepsHistory(): boolean {
+    return this.history.length > 0;
+  }
+
+  get historySize(): number {
+    return this.history.size;
+  }
+
+  /** @returns the event's id: the caller's, or the channel's next one */
+  publish(data: string, event: string | undefined, id?: string): string {
+    const eventId = id ?? `${this.epoch}-${++this.seq}`;
+    const entry = { id: eventId, event, body: encodeEventBody(eventId, data) };
+    this.lastId = eventId;
+    this.history.add(entry);
+    this.sink.append(entry);
+    return eventId;
+  }
+
+  missed(lastEventId: string): Missed {
+    if (lastEventId === this.lastId) {
+      return UP_TO_DATE;
+    }
+    const events = this.history.after(lastEventId);
+    if (events) {
+      return { events };
+    }
+    const ours = this.lastId !== undefined && lastEventId.startsWith(`${this.epoch}-`);
+    return { reset: ours ? 'history-exceeded' : 'unknown-id' };
+  }
+
+  setActive(active: boolean): void {
+    this.history.setActive(active);
+  }
+
+  dispose(): void {
+    this.history.clear();
+    this.onDispose(this);
+  }
+}

@@ -1,0 +1,71 @@
+import * as messages from '../sse.messages.js';
+import type { SseTransport, SseTransportEvent, SseTransportHost, SseTransportPublish } from '../transport/sse-transport.interface.js';
+import { SseEncodingError } from '../wire/encoder.js';
+import type { ChannelSettings, FeedSink, FeedSource } from './feed.js';
+import type { HistoryBudget } from './history-budget.js';
+import { SharedFeed, type ReadFailure } from './shared-feed.js';
+
+/**
+ * Channels shared by every instance through a transport (Redis): a publish
+ * goes to the transport, which gives the id and brings the event back to the
+ * instances subscribed to the channel — those with clients on it. This is the
+ * transport's host.
+ */
+export class SharedFeeds implements FeedSource, SseTransportHost {
+  /** The subscribed channels' feeds, by name. */
+  private readonly feeds = new Map<string, SharedFeed>();
+
+  constructor(
+    private readonly transport: SseTransport,
+    private readonly budget: HistoryBudget,
+    private readonly onReadFailure: ReadFailure,
+  ) {}
+
+  init(): Promise<void> | void {
+    return this.transport.init(this);
+  }
+
+  create(name: string, settings: ChannelSettings, sink: FeedSink): SharedFeed {
+    const feed = new SharedFeed(name, settings, sink, this.transport, this.budget, this.onReadFailure, (disposed) => {
+      if (this.feeds.get(name) === disposed) {
+        this.feeds.delete(name);
+      }
+    });
+    this.feeds.set(name, feed);
+    return feed;
+  }
+
+  publish(request: SseTransportPublish): Promise<string> {
+    const { channel, id } = request;
+    const known = this.feeds.get(channel)?.lastId;
+    if (id !== undefined && known !== undefined) {
+      // What the transport would refuse anyway, refused at once when this instance can tell.
+      const canonical = this.transport.parseId(id);
+      if (canonical !== undefined && this.transport.compareIds(canonical, known) <= 0) {
+        throw new SseEncodingError(messages.idNotIncreasing(id, channel));
+      }
+    }
+    return this.transport.publish(request);
+  }
+
+  deliver(channel: string, event: SseTransportEvent): void {
+    this.feeds.get(channel)?.receive(event);
+  }
+
+  suspend(): void {
+    for (const feed of this.feeds.values()) {
+      feed.suspend();
+    }
+  }
+
+  resume(): void {
+    for (const feed of this.feeds.values()) {
+      void feed.resync();
+    }
+  }
+
+  close(): Promise<void> | void {
+    this.feeds.clear();
+    return this.transport.close();
+  }
+}
