@@ -2,7 +2,7 @@
  * Start-up checks of static options: module options and `@SseChannel()`
  * options. Mistakes throw at once with a sentence that names the option.
  */
-import { assertKnownKeys } from './assert-known-keys.js';
+import { assertKnownKeys } from './util/assert-known-keys.js';
 import { assertEventName, assertRetry } from './wire/encoder.js';
 import type { SseChannelOptions } from './interfaces/sse-channel-options.interface.js';
 import type { ResolvedSseModuleOptions, SseModuleOptions } from './interfaces/sse-module-options.interface.js';

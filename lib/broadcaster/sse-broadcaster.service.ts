@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
-import { assertKnownKeys } from '../assert-known-keys.js';
+import { assertKnownKeys } from '../util/assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { ConnectionTracker } from '../streaming/connection-tracker.js';

@@ -1,6 +1,6 @@
 import { isObservable } from 'rxjs';
 import { SseChannelHandle } from '../broadcaster/sse-channel-handle.js';
-import { isThenable } from '../is-thenable.js';
+import { isThenable } from '../util/is-thenable.js';
 import * as messages from '../sse.messages.js';
 import type { StreamDecision } from '../streaming/stream-opener.js';
 import { SseHandlerResult } from './handler-result.js';

@@ -1,9 +1,9 @@
-import { isThenable } from '../is-thenable.js';
+import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
 import type { CloseReason, SseConnection } from './connection.js';
 import type { ChannelFeed, FeedSink, Missed, ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
-import { TurnBatcher } from './turn-batcher.js';
+import { TurnBatcher } from '../util/turn-batcher.js';
 
 /** What a channel has done, for `SseBroadcaster.stats()`. */
 export interface ChannelStats {

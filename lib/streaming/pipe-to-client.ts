@@ -3,7 +3,7 @@ import { Subscription, type Observable } from 'rxjs';
 import type { SseConnection } from './connection.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { toFrameParts } from '../wire/message.js';
-import { TurnBatcher } from './turn-batcher.js';
+import { TurnBatcher } from '../util/turn-batcher.js';
 
 /**
  * The text of the `error` frame a client gets when its stream fails after the

@@ -268,7 +268,7 @@ const hasRedis = redisServerAvailable();
     });
 
     it('many clients coming and going on many channels leave no channel, subscription or key behind', async () => {
-      const transportA = a.app.get<{ transport: unknown }>(SSE_MODULE_OPTIONS).transport as { channels: Set<string> };
+      const transportA = a.app.get<{ transport: unknown }>(SSE_MODULE_OPTIONS).transport as { subscriptions: { channels: Set<string> } };
       for (let round = 0; round < 10; round++) {
         const streams = await Promise.all(
           Array.from({ length: 40 }, (_, n) => open(n % 2 ? a : b, `/live/churn-${n % 20}`, round % 2 ? { 'last-event-id': '1-0' } : {})),
@@ -280,7 +280,7 @@ const hasRedis = redisServerAvailable();
         () => [a, b].every((t) => Object.keys(broadcasterOf(t).stats()).filter((name) => name.startsWith('live/churn')).length === 0),
         'every churn channel to be dropped',
       );
-      expect([...transportA.channels].filter((name) => name.startsWith('live/churn'))).toEqual([]);
+      expect([...transportA.subscriptions.channels].filter((name) => name.startsWith('live/churn'))).toEqual([]);
       const deadline = Date.now() + 5000;
       let left: string[] = [];
       do {

@@ -1,3 +1,4 @@
+import { TurnBatcher } from '../../util/turn-batcher.js';
 import { SseTransportError } from '../sse-transport.interface.js';
 import { PUBLISH_SCRIPT } from './redis-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
@@ -18,21 +19,16 @@ interface QueuedPublish {
  * some of them and have them retried after later ones, out of order.
  */
 export class PublishPipeline {
-  private queue: QueuedPublish[] = [];
+  private readonly batch = new TurnBatcher<QueuedPublish>((queue) => this.send(queue));
 
   constructor(private readonly client: () => RedisClientLike | undefined) {}
 
   /** Queues one run of the publish script (its key first in `args`). */
   push(args: readonly (string | number)[], settle: PublishSettle): void {
-    if (this.queue.length === 0) {
-      queueMicrotask(this.flush);
-    }
-    this.queue.push({ args, settle });
+    this.batch.add({ args, settle });
   }
 
-  private readonly flush = (): void => {
-    const queue = this.queue;
-    this.queue = [];
+  private send(queue: QueuedPublish[]): void {
     const client = this.client();
     if (!client) {
       const error = new SseTransportError('RedisTransport: the application shut down before the event was sent to Redis.');
@@ -57,5 +53,5 @@ export class PublishPipeline {
       },
       (error: Error) => queue.forEach((publish) => publish.settle(error)),
     );
-  };
+  }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { assertKnownKeys } from '../../assert-known-keys.js';
+import { RateLimitedLog } from '../../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT } from '../../sse.constants.js';
 import * as messages from '../../sse.messages.js';
 import { SseEncodingError } from '../../wire/encoder.js';
@@ -14,36 +14,16 @@ import {
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline } from './publish-pipeline.js';
 import { READ_SCRIPT, type RedisScript } from './redis-scripts.js';
+import { RedisSubscriptions } from './redis-subscriptions.js';
+import { checkRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 
-const OPTION_KEYS = ['client', 'connection', 'keyPrefix'];
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
 const ERROR_LOG_INTERVAL = 10_000;
 /** ioredis statuses of a client that had a connection and lost it. */
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
-
-/**
- * Resolves once the client is past its connection handshake ('connect'):
- * ioredis v5 sends its CLIENT SETINFO then, and a SUBSCRIBE written before it
- * would put the connection in subscriber mode first — the SETINFO reply is an
- * error there, and ioredis v5 drops the connection.
- */
-function connected(client: RedisClientLike): Promise<void> {
-  if (client.status !== 'connect') {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const done = () => {
-      client.removeListener('ready', done);
-      client.removeListener('close', done);
-      resolve();
-    };
-    client.on('ready', done);
-    client.on('close', done);
-  });
-}
 
 /**
  * Shares channels among every instance of the application through Redis
@@ -65,46 +45,15 @@ export class RedisTransport implements SseTransport {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   private host: SseTransportHost | undefined;
   private commands: RedisClientLike | undefined;
-  private subscriber: RedisClientLike | undefined;
+  private subscriptions: RedisSubscriptions | undefined;
   private ownsCommands = false;
-  /** Channels this instance is subscribed to. */
-  private readonly channels = new Set<string>();
-  /** Whether the subscription connection was ready once and then lost. */
-  private lost = false;
-  private wasReady = false;
-  private lastErrorLog = 0;
+  private readonly errors = new RateLimitedLog(ERROR_LOG_INTERVAL, (message) => this.logger.error(message));
   /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
   private readonly inFlight = new Set<(error: Error) => void>();
   private readonly pipeline = new PublishPipeline(() => this.commands);
 
   constructor(private readonly options: RedisTransportOptions) {
-    const where = 'RedisTransport options';
-    if (options === null || typeof options !== 'object') {
-      throw new Error(`${where} must be an object like { connection: 'redis://127.0.0.1:6379' }, got ${messages.quote(options)}.`);
-    }
-    assertKnownKeys(where, options, OPTION_KEYS);
-    const { client, connection } = options;
-    if ((client === undefined) === (connection === undefined)) {
-      throw new Error(
-        `${where}: give either "client" (an ioredis client) or "connection" (a redis:// URL or ioredis options)${client === undefined ? '' : ', not both'}.`,
-      );
-    }
-    if (client !== undefined && (client === null || typeof (client as RedisClientLike).duplicate !== 'function')) {
-      throw new Error(`Invalid ${where}.client ${messages.quote(client)}: pass an ioredis client (new Redis(...)).`);
-    }
-    if (client?.options?.keyPrefix) {
-      throw new Error(
-        `Invalid ${where}.client: it has the ioredis option keyPrefix ${messages.quote(client.options.keyPrefix)}, which would not apply to the Pub/Sub channels. Use RedisTransport's own keyPrefix option instead.`,
-      );
-    }
-    if (connection !== undefined && typeof connection !== 'string' && (connection === null || typeof connection !== 'object')) {
-      throw new Error(`Invalid ${where}.connection ${messages.quote(connection)}: pass a redis:// URL or ioredis options.`);
-    }
-    const keyPrefix = options.keyPrefix ?? 'sse:';
-    if (typeof keyPrefix !== 'string') {
-      throw new Error(`Invalid ${where}.keyPrefix ${messages.quote(keyPrefix)}: it must be a string, like 'sse:'.`);
-    }
-    this.keyPrefix = keyPrefix;
+    this.keyPrefix = checkRedisTransportOptions(options);
   }
 
   async init(host: SseTransportHost): Promise<void> {
@@ -114,8 +63,6 @@ export class RedisTransport implements SseTransport {
       );
     }
     this.host = host;
-    this.lost = false;
-    this.wasReady = false;
     if (this.options.client) {
       this.commands = this.options.client;
       this.ownsCommands = false;
@@ -128,11 +75,8 @@ export class RedisTransport implements SseTransport {
     }
     this.commands.on('close', this.onCommandsClose);
     const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
-    this.subscriber = subscriber;
-    subscriber.on('message', this.onMessage);
-    subscriber.on('ready', this.onReady);
-    subscriber.on('close', this.onClose);
     subscriber.on('error', this.logError);
+    this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger);
   }
 
   publish(request: SseTransportPublish): Promise<string> {
@@ -187,21 +131,16 @@ export class RedisTransport implements SseTransport {
   }
 
   async subscribe(channel: string): Promise<string | undefined> {
-    const subscriber = this.subscriber;
-    if (!subscriber) {
+    if (!this.subscriptions) {
       throw new Error('RedisTransport: subscribe() before the application started (app.init()).');
     }
-    this.channels.add(channel);
-    await connected(subscriber);
-    await subscriber.subscribe(this.keyPrefix + channel);
+    await this.subscriptions.subscribe(channel);
     const { lastId } = await this.read(channel, '0-0', 0);
     return lastId;
   }
 
   unsubscribe(channel: string): void {
-    if (this.channels.delete(channel) && this.subscriber?.status === 'ready') {
-      this.subscriber.unsubscribe(this.keyPrefix + channel).catch(() => undefined);
-    }
+    this.subscriptions?.unsubscribe(channel);
   }
 
   async read(channel: string, afterId: string, count: number): Promise<SseTransportRead> {
@@ -239,17 +178,11 @@ export class RedisTransport implements SseTransport {
   }
 
   async close(): Promise<void> {
-    const { commands, subscriber } = this;
+    const { commands, subscriptions } = this;
     this.host = undefined;
     this.commands = undefined;
-    this.subscriber = undefined;
-    this.channels.clear();
-    if (subscriber) {
-      subscriber.removeListener('message', this.onMessage);
-      subscriber.removeListener('ready', this.onReady);
-      subscriber.removeListener('close', this.onClose);
-      subscriber.disconnect();
-    }
+    this.subscriptions = undefined;
+    subscriptions?.close();
     commands?.removeListener('close', this.onCommandsClose);
     this.onCommandsClose();
     if (commands && this.ownsCommands) {
@@ -274,22 +207,6 @@ export class RedisTransport implements SseTransport {
     }
   }
 
-  private readonly onMessage = (topic: string, message: string): void => {
-    if (!this.host || !topic.startsWith(this.keyPrefix)) {
-      return;
-    }
-    const idEnd = message.indexOf('\n');
-    const eventEnd = message.indexOf('\n', idEnd + 1);
-    if (idEnd < 0 || eventEnd < 0) {
-      return;
-    }
-    this.host.deliver(topic.slice(this.keyPrefix.length), {
-      id: message.slice(0, idEnd),
-      event: message.slice(idEnd + 1, eventEnd) || undefined,
-      data: message.slice(eventEnd + 1),
-    });
-  };
-
   /**
    * The command connection dropped: the publishes it had sent are not
    * confirmed. ioredis sends them again once it reconnects, so each may
@@ -308,43 +225,7 @@ export class RedisTransport implements SseTransport {
     }
   };
 
-  private readonly onClose = (): void => {
-    // Also before the first 'ready': a subscription may have been confirmed already.
-    if ((this.wasReady || this.channels.size > 0) && !this.lost && this.host) {
-      this.lost = true;
-      this.logger.warn(
-        `Lost the Redis subscription connection: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`,
-      );
-      this.host.suspend();
-    }
-  };
-
-  private readonly onReady = (): void => {
-    this.wasReady = true;
-    if (!this.lost || !this.subscriber) {
-      return;
-    }
-    const topics = [...this.channels].map((channel) => this.keyPrefix + channel);
-    const resubscribed = topics.length > 0 ? this.subscriber.subscribe(...topics) : Promise.resolve();
-    resubscribed.then(
-      () => {
-        if (!this.lost || !this.host) {
-          return;
-        }
-        this.lost = false;
-        this.logger.log(`Redis is back: resubscribed to ${topics.length} channel(s); reading what they missed.`);
-        this.host.resume();
-      },
-      // The connection dropped again; the next 'ready' tries again.
-      () => undefined,
-    );
-  };
-
   private readonly logError = (error: Error): void => {
-    const now = Date.now();
-    if (now - this.lastErrorLog >= ERROR_LOG_INTERVAL) {
-      this.lastErrorLog = now;
-      this.logger.error(`Redis: ${error.message}`);
-    }
+    this.errors.report((count) => `Redis: ${error.message}${count > 1 ? ` (${count} errors since the last one logged)` : ''}`);
   };
 }

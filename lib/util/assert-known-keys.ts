@@ -1,4 +1,4 @@
-import * as messages from './sse.messages.js';
+import * as messages from '../sse.messages.js';
 
 /**
  * Throws for a key of `options` that is not in `known` (a typo would

@@ -1,0 +1,118 @@
+import type { Logger } from '@nestjs/common';
+import type { SseTransportHost } from '../sse-transport.interface.js';
+import type { RedisClientLike } from './redis-transport-options.interface.js';
+
+/**
+ * Resolves once the client is past its connection handshake ('connect'):
+ * ioredis v5 sends its CLIENT SETINFO then, and a SUBSCRIBE written before it
+ * would put the connection in subscriber mode first — the SETINFO reply is an
+ * error there, and ioredis v5 drops the connection.
+ */
+function connected(client: RedisClientLike): Promise<void> {
+  if (client.status !== 'connect') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      client.removeListener('ready', done);
+      client.removeListener('close', done);
+      resolve();
+    };
+    client.on('ready', done);
+    client.on('close', done);
+  });
+}
+
+/**
+ * The transport's subscription connection: the channels this instance has
+ * clients on, each event handed to the host as it arrives, and the host told
+ * when the connection is lost (events may be missed) and back (resubscribed:
+ * every channel reads what it missed).
+ */
+export class RedisSubscriptions {
+  /** Channels this instance is subscribed to. */
+  readonly channels = new Set<string>();
+  /** Whether the connection was lost and not resubscribed yet. */
+  private lost = false;
+  private wasReady = false;
+
+  constructor(
+    private readonly subscriber: RedisClientLike,
+    private readonly keyPrefix: string,
+    private readonly host: SseTransportHost,
+    private readonly logger: Logger,
+  ) {
+    subscriber.on('message', this.onMessage);
+    subscriber.on('ready', this.onReady);
+    subscriber.on('close', this.onClose);
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+    await connected(this.subscriber);
+    await this.subscriber.subscribe(this.keyPrefix + channel);
+  }
+
+  unsubscribe(channel: string): void {
+    if (this.channels.delete(channel) && this.subscriber.status === 'ready') {
+      this.subscriber.unsubscribe(this.keyPrefix + channel).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    this.channels.clear();
+    this.subscriber.removeListener('message', this.onMessage);
+    this.subscriber.removeListener('ready', this.onReady);
+    this.subscriber.removeListener('close', this.onClose);
+    this.subscriber.disconnect();
+  }
+
+  /** An event: `<id>\n<event name>\n<data>` on the channel's Pub/Sub topic. */
+  private readonly onMessage = (topic: string, message: string): void => {
+    if (!topic.startsWith(this.keyPrefix)) {
+      return;
+    }
+    const idEnd = message.indexOf('\n');
+    const eventEnd = message.indexOf('\n', idEnd + 1);
+    if (idEnd < 0 || eventEnd < 0) {
+      return;
+    }
+    this.host.deliver(topic.slice(this.keyPrefix.length), {
+      id: message.slice(0, idEnd),
+      event: message.slice(idEnd + 1, eventEnd) || undefined,
+      data: message.slice(eventEnd + 1),
+    });
+  };
+
+  private readonly onClose = (): void => {
+    // Also before the first 'ready': a subscription may have been confirmed already.
+    if ((this.wasReady || this.channels.size > 0) && !this.lost) {
+      this.lost = true;
+      this.logger.warn(
+        `Lost the Redis subscription connection: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`,
+      );
+      this.host.suspend();
+    }
+  };
+
+  private readonly onReady = (): void => {
+    this.wasReady = true;
+    if (!this.lost) {
+      return;
+    }
+    const topics = [...this.channels].map((channel) => this.keyPrefix + channel);
+    const resubscribed = topics.length > 0 ? this.subscriber.subscribe(...topics) : Promise.resolve();
+    resubscribed.then(
+      () => {
+        if (!this.lost) {
+          return;
+        }
+        this.lost = false;
+        this.logger.log(`Redis is back: resubscribed to ${topics.length} channel(s); reading what they missed.`);
+        this.host.resume();
+      },
+      // The connection dropped again; the next 'ready' tries again.
+      () => undefined,
+    );
+  };
+}
