@@ -1,0 +1,119 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BacklogWatch } from '../../lib/streaming/backlog-watch.js';
+import { SseConnection } from '../../lib/streaming/connection.js';
+import type { ChannelFeed, FeedSink, Missed } from '../../lib/streaming/feed.js';
+import type { ChannelEvent } from '../../lib/streaming/history.js';
+
+/**
+ * A response without a socket: what is written stays queued (`writableLength`)
+ * until the test drains it, which runs the write callbacks in order.
+ */
+export class FakeResponse extends EventEmitter {
+  readonly chunks: string[] = [];
+  writableLength = 0;
+  destroyed = false;
+  ended = false;
+  shouldKeepAlive = true;
+  private readonly queue: { size: number; callback?: () => void }[] = [];
+
+  write(chunk: string | Buffer, callback?: () => void): boolean {
+    const text = chunk.toString();
+    this.chunks.push(text);
+    const size = Buffer.byteLength(text);
+    this.writableLength += size;
+    this.queue.push({ size, callback });
+    return true;
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+
+  /**
+   * The client reads `bytes` (all that is queued now, by default): queued
+   * writes complete, oldest first; what their callbacks write stays queued.
+   */
+  drain(bytes = Infinity): void {
+    let left = bytes;
+    const pending = this.queue.splice(0, this.queue.length);
+    while (pending.length > 0 && left > 0) {
+      const head = pending[0];
+      const taken = Math.min(head.size, left);
+      head.size -= taken;
+      left -= taken;
+      this.writableLength -= taken;
+      if (head.size === 0) {
+        pending.shift();
+        head.callback?.();
+      }
+    }
+    this.queue.unshift(...pending);
+  }
+
+  /** Everything written, as one text. */
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+export function fakeConnection(eventName = '', maxQueuedBytes = 0, watch?: BacklogWatch): { connection: SseConnection; response: FakeResponse } {
+  const response = new FakeResponse();
+  const request = { method: 'GET', url: '/test', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+  const connection = new SseConnection(request, response as unknown as ServerResponse, eventName, maxQueuedBytes, watch);
+  return { connection, response };
+}
+
+export const entry = (id: string, data: string, event?: string): ChannelEvent => ({
+  id,
+  event,
+  body: `id: ${id}\ndata: ${data}\n\n`,
+});
+
+/** A feed whose answers the test scripts. */
+export class ScriptedFeed implements ChannelFeed {
+  lastId: string | undefined = undefined;
+  ready: Promise<void> | undefined = undefined;
+  keepsHistory = false;
+  historySize = 0;
+  active = false;
+  disposed = false;
+  /** What `missed()` answers, by the id it is asked about. */
+  readonly answers = new Map<string, Missed | Promise<Missed>>();
+  readonly asked: string[] = [];
+  sink!: FeedSink;
+
+  attach = (sink: FeedSink): this => {
+    this.sink = sink;
+    return this;
+  };
+
+  /** A new event, as the feed would hand it to its channel. */
+  emit(event: ChannelEvent): void {
+    this.lastId = event.id;
+    this.sink.append(event);
+  }
+
+  missed(lastEventId: string): Missed | Promise<Missed> {
+    this.asked.push(lastEventId);
+    return this.answers.get(lastEventId) ?? { events: [] };
+  }
+
+  setActive(active: boolean): void {
+    this.active = active;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/** Lets queued microtasks (a channel's per-turn write) run. */
+export const microtasks = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+/** Lets the event loop turn once (the library's notion of a turn changes). */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

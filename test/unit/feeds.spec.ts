@@ -1,0 +1,213 @@
+import { jest } from '@jest/globals';
+import { HistoryBudget } from '../../lib/streaming/history-budget.js';
+import type { ChannelEvent } from '../../lib/streaming/history.js';
+import { LocalFeed } from '../../lib/streaming/local-feed.js';
+import { SharedFeed } from '../../lib/streaming/shared-feed.js';
+import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
+import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/transport/sse-transport.interface.js';
+import { microtasks } from '../src/fakes.js';
+
+const settings = { history: 100, historyBytes: 1_000_000, resetEvent: 'sse-reset' };
+
+class Sink {
+  readonly events: ChannelEvent[] = [];
+  append = (event: ChannelEvent) => this.events.push(event);
+  get ids() {
+    return this.events.map((e) => e.id);
+  }
+}
+
+describe('LocalFeed', () => {
+  it('gives ids <epoch>-<n>, keeps caller ids, and hands each event to its channel once', () => {
+    const sink = new Sink();
+    const feed = new LocalFeed(settings, new HistoryBudget(0), sink);
+    const first = feed.publish('a', undefined);
+    const caller = feed.publish('b', 'news', 'order-7');
+    const third = feed.publish('c', undefined);
+    expect(first).toMatch(/^[0-9a-z]+-1$/);
+    expect(third).toMatch(/^[0-9a-z]+-2$/);
+    expect(sink.events).toEqual([
+      { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n` },
+      { id: 'order-7', event: 'news', body: 'id: order-7\ndata: b\n\n' },
+      { id: third, event: undefined, body: `id: ${third}\ndata: c\n\n` },
+    ]);
+    expect(feed.lastId).toBe(third);
+  });
+
+  it('finds what a client missed by exact id; tells an evicted id of its own from an unknown one', () => {
+    const feed = new LocalFeed({ ...settings, history: 2 }, undefined, new Sink());
+    const ids = ['a', 'b', 'c', 'd'].map((data) => feed.publish(data, undefined));
+    expect(feed.missed(ids[3])).toEqual({ events: [] });
+    expect(feed.missed(ids[2])).toMatchObject({ events: [{ id: ids[3] }] });
+    expect(feed.missed(ids[0])).toEqual({ reset: 'history-exceeded' });
+    expect(feed.missed('abc-1')).toEqual({ reset: 'unknown-id' });
+    expect(feed.keepsHistory).toBe(true);
+    feed.dispose();
+    expect(feed.keepsHistory).toBe(false);
+  });
+});
+
+/** A transport whose subscriptions and reads the test answers. */
+class FakeTransport implements SseTransport {
+  readonly reads: { channel: string; afterId: string }[] = [];
+  readonly unsubscribed: string[] = [];
+  /** The shared history, as a Redis Stream would hold it. */
+  stream: SseTransportEvent[] = [];
+  trimmedUpTo: string | undefined = undefined;
+  failReads = 0;
+  private subscribed!: (newest: string | undefined) => void;
+  readonly subscription = new Promise<string | undefined>((resolve) => (this.subscribed = resolve));
+
+  init(): void {}
+  publish(): Promise<string> {
+    return Promise.reject(new Error('not in this test'));
+  }
+  subscribe(): Promise<string | undefined> {
+    return this.subscription;
+  }
+  confirm(newest: string | undefined): void {
+    this.subscribed(newest);
+  }
+  unsubscribe(channel: string): void {
+    this.unsubscribed.push(channel);
+  }
+  async read(channel: string, afterId: string, count: number): Promise<SseTransportRead> {
+    this.reads.push({ channel, afterId });
+    if (this.failReads > 0) {
+      this.failReads--;
+      throw new Error('Redis is not connected');
+    }
+    const after = this.stream.filter((e) => compareStreamIds(e.id, afterId) > 0);
+    return {
+      events: after.slice(0, count),
+      lastId: this.stream.at(-1)?.id,
+      trimmedUpTo: this.trimmedUpTo,
+    };
+  }
+  parseId(id: string): string | undefined {
+    return parseStreamId(id);
+  }
+  compareIds(a: string, b: string): number {
+    return compareStreamIds(a, b);
+  }
+  close(): void {}
+}
+
+const ev = (id: string, data = id): SseTransportEvent => ({ id, event: undefined, data });
+
+describe('SharedFeed', () => {
+  function setup() {
+    const transport = new FakeTransport();
+    const sink = new Sink();
+    const failures = jest.fn();
+    const disposed = jest.fn();
+    const feed = new SharedFeed('live', settings, sink, transport, new HistoryBudget(0), failures, disposed);
+    return { transport, sink, feed, failures, disposed };
+  }
+
+  it('holds what arrives before it is subscribed, then hands over only what is newer than the newest id then', async () => {
+    const { transport, sink, feed } = setup();
+    feed.receive(ev('1-0'));
+    feed.receive(ev('2-0'));
+    feed.receive(ev('3-0'));
+    expect(sink.ids).toEqual([]);
+    transport.confirm('2-0');
+    await feed.ready;
+    expect(sink.ids).toEqual(['3-0']);
+    feed.receive(ev('3-0')); // a duplicate
+    feed.receive(ev('4-0'));
+    expect(sink.ids).toEqual(['3-0', '4-0']);
+    expect(feed.lastId).toBe('4-0');
+  });
+
+  it('after a lost subscription holds live events, reads what it missed, then releases the held ones without duplicates', async () => {
+    const { transport, sink, feed } = setup();
+    transport.confirm('1-0');
+    await feed.ready;
+    feed.suspend();
+    transport.stream = [ev('1-0'), ev('2-0'), ev('3-0'), ev('4-0')];
+    feed.receive(ev('4-0')); // arrives over the new subscription before the read
+    feed.receive(ev('5-0'));
+    expect(sink.ids).toEqual([]);
+    await feed.resync();
+    expect(transport.reads.at(-1)).toEqual({ channel: 'live', afterId: '1-0' });
+    expect(sink.ids).toEqual(['2-0', '3-0', '4-0', '5-0']);
+  });
+
+  it('ignores a read that a newer resync made stale', async () => {
+    const { transport, sink, feed } = setup();
+    transport.confirm('1-0');
+    await feed.ready;
+    feed.suspend();
+    transport.stream = [ev('2-0')];
+    const stale = feed.resync();
+    feed.suspend(); // lost again while the first read is under way
+    transport.stream = [ev('2-0'), ev('3-0')];
+    const fresh = feed.resync();
+    await Promise.all([stale, fresh]);
+    expect(sink.ids).toEqual(['2-0', '3-0']);
+  });
+
+  it('reports a failed resync and tries again after a second', async () => {
+    jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+    try {
+      const { transport, sink, feed, failures } = setup();
+      transport.confirm('1-0');
+      await feed.ready;
+      feed.suspend();
+      transport.failReads = 1;
+      transport.stream = [ev('2-0')];
+      await feed.resync();
+      expect(failures).toHaveBeenCalledWith('live', expect.objectContaining({ message: 'Redis is not connected' }));
+      expect(sink.ids).toEqual([]);
+      jest.advanceTimersByTime(1000);
+      await microtasks();
+      await microtasks();
+      expect(sink.ids).toEqual(['2-0']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('resumes from its window when it has all of it, else from the shared history; resets what it cannot resume', async () => {
+    const { transport, sink, feed } = setup();
+    transport.stream = [ev('1-0'), ev('2-0'), ev('3-0')];
+    transport.confirm('3-0');
+    await feed.ready;
+    feed.receive(ev('4-0'));
+    feed.receive(ev('5-0'));
+    transport.stream.push(ev('4-0'), ev('5-0'));
+    expect(feed.missed('4-0')).toMatchObject({ events: [{ id: '5-0' }] }); // from the window: no read
+    expect(transport.reads).toHaveLength(0);
+    expect(await feed.missed('1-0')).toMatchObject({ events: [{ id: '2-0' }, { id: '3-0' }, { id: '4-0' }, { id: '5-0' }] });
+    expect(transport.reads.at(-1)?.afterId).toBe('1-0');
+    expect(feed.missed('not-an-id')).toEqual({ reset: 'unknown-id' });
+    expect(await feed.missed('9-0')).toEqual({ reset: 'unknown-id' }); // newer than anything in the Stream
+    transport.trimmedUpTo = '2-0';
+    expect(await feed.missed('1-0')).toEqual({ reset: 'history-exceeded' });
+    expect(sink.ids).toEqual(['4-0', '5-0']);
+  });
+
+  it('a client ahead of this instance moves the whole channel forward, without a gap', async () => {
+    const { transport, sink, feed } = setup();
+    transport.stream = [ev('1-0')];
+    transport.confirm('1-0');
+    await feed.ready;
+    // Published elsewhere; this instance's subscription has not delivered them yet.
+    transport.stream.push(ev('2-0'), ev('3-0'), ev('4-0'));
+    const missed = await feed.missed('3-0');
+    expect(transport.reads.at(-1)?.afterId).toBe('1-0');
+    expect(sink.ids).toEqual(['2-0', '3-0', '4-0']);
+    expect(missed).toMatchObject({ events: [{ id: '4-0' }] });
+  });
+
+  it('unsubscribes once when disposed', async () => {
+    const { transport, feed, disposed } = setup();
+    transport.confirm(undefined);
+    await feed.ready;
+    feed.dispose();
+    feed.dispose();
+    expect(transport.unsubscribed).toEqual(['live']);
+    expect(disposed).toHaveBeenCalledTimes(1);
+  });
+});
