@@ -1,0 +1,68 @@
+import { channelTemplatesMeet, parseChannelTemplate, refuseParamValues } from '../../lib/routing/channel-template.js';
+import { resolveChannelName, type SseRouteDefinition } from '../../lib/routing/sse-route.js';
+import { ChannelSettingsResolver } from '../../lib/streaming/channel-settings.js';
+import { resolveModuleOptions } from '../../lib/sse-options.js';
+
+const route = (channel: string, path = channel): SseRouteDefinition => {
+  const segments = parseChannelTemplate(channel, 'test');
+  return {
+    channel,
+    segments,
+    params: segments.flatMap((s) => (typeof s === 'string' ? [] : [s.param])),
+    path,
+    event: '',
+    handlerName: 'Test.handler',
+  };
+};
+
+describe('channel names with :params', () => {
+  it('fills the params of a request in', () => {
+    expect(resolveChannelName(route('rooms/:id'), { id: '42' })).toBe('rooms/42');
+    expect(resolveChannelName(route('orgs/:org/teams/:team'), { org: 'acme', team: 'red' })).toBe('orgs/acme/teams/red');
+    expect(resolveChannelName(route('plain'), {})).toBe('plain');
+  });
+
+  it('fails, naming the param and the route, when the route has no such param', () => {
+    expect(() => resolveChannelName(route('rooms/:id', 'rooms'), {})).toThrow(
+      '@SseChannel("rooms/:id") needs the route parameter ":id", but the route "rooms" has none.',
+    );
+  });
+
+  it('refuses values with a slash or a control character, naming the param', () => {
+    expect(refuseParamValues(['id'], { id: '42' })).toBeUndefined();
+    expect(refuseParamValues(['id', 'x'], { id: '1', x: 'a/b' })).toEqual({ param: 'x', value: 'a/b' });
+    expect(refuseParamValues(['id'], { id: 'a\tb' })).toEqual({ param: 'id', value: 'a\tb' });
+    expect(refuseParamValues(['id'], { id: 'ünïcödé %20 ok' })).toBeUndefined();
+  });
+
+  it('tells when two routes can name the same channel', () => {
+    const meet = (a: string, b: string) => channelTemplatesMeet(parseChannelTemplate(a, 't'), parseChannelTemplate(b, 't'));
+    expect(meet('news/:topic', 'news/internal')).toBe('news/internal');
+    expect(meet('rooms/:id', 'rooms/:id')).toBe('rooms/:id');
+    expect(meet('users/:id', 'users/:id/private')).toBeUndefined();
+    expect(meet('orgs/:org/teams/:team', 'orgs/:org/admin/teams/:team')).toBeUndefined();
+    expect(meet(':tenant/news', 'acme/:feed')).toBe('acme/news');
+    expect(meet('a/b', 'a/c')).toBeUndefined();
+  });
+});
+
+describe('ChannelSettingsResolver', () => {
+  it('an exact name wins over a pattern, the first matching pattern over later ones, the module\'s settings otherwise', () => {
+    const resolver = new ChannelSettingsResolver(
+      resolveModuleOptions({
+        history: 50,
+        historyBytes: 5000,
+        channels: {
+          'rooms/:id': { history: 10 },
+          'rooms/lobby': { history: 500 },
+          ':any/:id': { history: 1, historyBytes: 100 },
+        },
+      }),
+    );
+    expect(resolver.for('rooms/lobby')).toMatchObject({ history: 500, historyBytes: 5000 });
+    expect(resolver.for('rooms/42')).toMatchObject({ history: 10, historyBytes: 5000 });
+    expect(resolver.for('users/7')).toMatchObject({ history: 1, historyBytes: 100 });
+    expect(resolver.for('news')).toMatchObject({ history: 50, historyBytes: 5000, resetEvent: 'sse-reset' });
+    expect(resolver.for('rooms/42/extra')).toMatchObject({ history: 50 });
+  });
+});
