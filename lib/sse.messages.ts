@@ -98,3 +98,6 @@ export const channelUnavailable = (channel: string, error: unknown) =>
 
 export const channelWithoutName = (handler: string) =>
   `The @SseChannel() handler ${handler} returned nothing, but its route names no channel. Give @SseChannel() a channel name, or return an Observable or SseBroadcaster.channel(name).`;
+
+export const channelParamNotInPath = (handler: string, channel: string, param: string, path: string) =>
+  `@SseChannel(${quote(channel)}) on ${handler}: the channel needs the route parameter ":${param}", but the route's path ${quote(path)} has none, so every request would fail. Add ":${param}" to the path (or the controller's), or use a channel name without it.`;

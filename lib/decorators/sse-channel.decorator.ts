@@ -35,6 +35,7 @@ export function SseChannel(channel?: string, options: SseChannelOptions = {}): M
       channel,
       segments,
       params: segments === undefined ? [] : templateParams(segments),
+      paths: [path].flat(),
       path: Array.isArray(path) ? path.join(', ') : path,
       event: options.event ?? '',
       retry: options.retry,

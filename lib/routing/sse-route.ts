@@ -10,6 +10,9 @@ export interface SseRouteDefinition extends StreamRoute {
   readonly segments: readonly ChannelSegment[] | undefined;
   /** The `:param`s of the channel name. */
   readonly params: readonly string[];
+  /** The route's path(s) as given, relative to the controller (for start-up checks). */
+  readonly paths: readonly string[];
+  /** The same, for messages. */
   readonly path: string;
   readonly event: string;
   readonly retry?: number;

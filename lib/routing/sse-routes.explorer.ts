@@ -12,15 +12,40 @@ const PATH_METADATA = 'path';
 /** One `@SseChannel()` route with a channel name, and the guards on it. */
 interface ChannelRoute {
   readonly route: SseRouteDefinition;
+  /** Its controller's path(s). */
+  readonly prefixes: readonly string[];
   readonly label: string;
   readonly guards: readonly unknown[];
 }
 
+const PATH_PARAM = /:([A-Za-z0-9_]+)/g;
+
 /**
- * Looks at every `@SseChannel()` route once the application starts. When two
- * routes can put clients on the same channel and their guards differ, it
- * warns, naming both: a channel is only as protected as the least-guarded
- * route that reaches it (`news/:topic` open and `news/internal` guarded).
+ * Every `:param` of a route's channel must be a param of each of its paths
+ * (with its controller's): otherwise every request would fail. Fails start-up,
+ * naming the handler.
+ */
+function assertParamsInPath(route: SseRouteDefinition, prefixes: readonly string[]): void {
+  for (const prefix of prefixes) {
+    for (const path of route.paths) {
+      const params = new Set([...`${prefix}/${path}`.matchAll(PATH_PARAM)].map((match) => match[1]));
+      const missing = route.params.find((param) => !params.has(param));
+      if (missing !== undefined) {
+        throw new Error(messages.channelParamNotInPath(route.handlerName, route.channel!, missing, joinPath(prefix, path)));
+      }
+    }
+  }
+}
+
+const joinPath = (...parts: string[]) =>
+  `/${parts.map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+
+/**
+ * Checks every `@SseChannel()` route once the application starts. A channel
+ * `:param` that the route's path lacks fails start-up. When two routes can
+ * put clients on the same channel and their guards differ, it warns, naming
+ * both: a channel is only as protected as the least-guarded route that
+ * reaches it (`news/:topic` open and `news/internal` guarded).
  */
 @Injectable()
 export class SseRoutesExplorer implements OnModuleInit {
@@ -34,6 +59,9 @@ export class SseRoutesExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const routes = this.channelRoutes();
+    for (const { route, prefixes } of routes) {
+      assertParamsInPath(route, prefixes);
+    }
     for (let i = 0; i < routes.length; i++) {
       for (let j = i + 1; j < routes.length; j++) {
         const [a, b] = [routes[i], routes[j]];
@@ -54,7 +82,7 @@ export class SseRoutesExplorer implements OnModuleInit {
         continue;
       }
       const classGuards = this.reflector.get<unknown[] | undefined>(GUARDS_METADATA, controller) ?? [];
-      const prefix = [this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller) ?? ''].flat().join(', ');
+      const prefixes = [this.reflector.get<string | string[] | undefined>(PATH_METADATA, controller) ?? ''].flat();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as () => unknown;
         const route = this.reflector.get<SseRouteDefinition | undefined>(SSE_ROUTE_METADATA, handler);
@@ -62,8 +90,8 @@ export class SseRoutesExplorer implements OnModuleInit {
           continue;
         }
         const guards = [...classGuards, ...(this.reflector.get<unknown[] | undefined>(GUARDS_METADATA, handler) ?? [])];
-        const path = `/${[prefix, route.path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
-        routes.push({ route, guards, label: `${route.handlerName} (${path})` });
+        const paths = prefixes.flatMap((prefix) => route.paths.map((path) => joinPath(prefix, path)));
+        routes.push({ route, prefixes, guards, label: `${route.handlerName} (${paths.join(', ')})` });
       }
     }
     return routes;

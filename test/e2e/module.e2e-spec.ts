@@ -58,6 +58,36 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
     ).rejects.toThrow(/Invalid SseModule options\.heartbeat -5/);
   });
 
+  it('fails start-up, naming the handler, when a channel :param is not a param of the route\'s path', async () => {
+    @Controller('feed')
+    class NoParamController {
+      @SseChannel('rooms/:id', { path: 'rooms' })
+      stream(): void {}
+    }
+    await expect(
+      createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [NoParamController] }),
+    ).rejects.toThrow(
+      '@SseChannel("rooms/:id") on NoParamController.stream: the channel needs the route parameter ":id", but the route\'s path "/feed/rooms" has none',
+    );
+  });
+
+  it('takes a channel :param from the controller\'s path', async () => {
+    @Controller('orgs/:org')
+    class OrgController {
+      @SseChannel('orgs/:org/feed', { path: 'feed', event: 'org' })
+      stream(): void {}
+    }
+    const t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [OrgController] });
+    try {
+      const stream = await SseTestStream.open(t.server, { path: '/orgs/acme/feed' });
+      t.app.get(SseBroadcaster).publish('orgs/acme/feed', 'hi');
+      expect((await stream.waitForEvents(1))[0]).toMatchObject({ event: 'org', data: 'hi' });
+      await stream.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('global: false makes SseModule a plain module that must be imported where used', async () => {
     @Injectable()
     class NeedsBroadcaster {

@@ -9,6 +9,7 @@ const route = (channel: string, path = channel): SseRouteDefinition => {
     channel,
     segments,
     params: segments.flatMap((s) => (typeof s === 'string' ? [] : [s.param])),
+    paths: [path],
     path,
     event: '',
     handlerName: 'Test.handler',
