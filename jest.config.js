@@ -1,6 +1,6 @@
 // jest 30 in native ESM mode (run through `node --experimental-vm-modules`),
 // TypeScript compiled by @swc/jest with legacy decorators and decorator metadata.
-// Which Nest major the suite runs against; test/e2e/nest-major.e2e-spec.ts checks it.
+// Which Nest major the suite runs against; test/e2e/module.e2e-spec.ts checks it.
 process.env.SSE_EXPECT_NEST_MAJOR ??= '12';
 
 /** @type {import('jest').Config} */

@@ -7,7 +7,6 @@ import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { until } from '../src/until.js';
 import { DeliveryController } from '../src/delivery.controller.js';
-import { forceGc } from '../src/gc.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The channel-assigned sequence number in an id `<epoch>-<seq>`. */
@@ -267,8 +266,6 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       const total = 600;
       const payload = 'y'.repeat(32 * 1024);
       const ids: string[] = [...firstIds];
-      forceGc();
-      const buffersBefore = process.memoryUsage().arrayBuffers;
       for (let n = 0; n < total; n++) {
         ids.push(await broadcaster.publish('live/slow', { n, payload }));
         if (n % 10 === 9) {
@@ -279,13 +276,8 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       const fastEvents = await fast.waitForEvents(total + 5, 15_000);
       expect(fastEvents.map((e) => e.id)).toEqual(ids);
       expect(broadcaster.clientCount('live/slow')).toBe(1);
-      // The frames (~19 MiB of buffers, shared by both clients) are released once
-      // written: nothing stays queued for the dropped client (its socket's write
-      // requests are cancelled within a few turns of the event loop).
-      await until(() => {
-        forceGc();
-        return process.memoryUsage().arrayBuffers - buffersBefore < 4 * 1024 * 1024;
-      }, 'the frame buffers to be released');
+      // Nothing stays queued for the dropped client (its memory: the stress suite).
+      expect(broadcaster.totals().queuedBytes).toBeLessThan(64 * 1024);
 
       // The slow client reads what reached it, then reconnects from its last whole event.
       response!.resume();
