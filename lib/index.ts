@@ -9,12 +9,6 @@ export { SseModule } from './sse.module.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
-export type { RedisClientLike, RedisPipelineLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
+export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './transport/sse-transport.interface.js';
-export type {
-  SseTransport,
-  SseTransportEvent,
-  SseTransportHost,
-  SseTransportPublish,
-  SseTransportRead,
-} from './transport/sse-transport.interface.js';
+export type { SseTransport, SseTransportEvent, SseTransportPublish, SseTransportRead } from './transport/sse-transport.interface.js';

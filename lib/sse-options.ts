@@ -4,7 +4,7 @@
  */
 import { assertKnownKeys } from './util/assert-known-keys.js';
 import { assertEventName, assertRetry } from './wire/encoder.js';
-import type { SseChannelOptions } from './interfaces/sse-channel-options.interface.js';
+import type { SseRouteOptions } from './interfaces/sse-route-options.interface.js';
 import type { ResolvedSseModuleOptions, SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import * as messages from './sse.messages.js';
 import {
@@ -56,7 +56,7 @@ function rethrowAs(where: string, check: () => void): void {
 export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSseModuleOptions {
   const where = 'SseModule options';
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where} must be an object, got ${messages.quote(options)}.`);
+    throw new Error(messages.mustBeAnObject(where, options));
   }
   assertKnownKeys(where, options, MODULE_OPTION_KEYS);
   assertCount(`${where}.heartbeat`, options.heartbeat, 'milliseconds; 0 turns heartbeats off');
@@ -81,12 +81,12 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   }
   const channels = options.channels ?? {};
   if (channels === null || typeof channels !== 'object') {
-    throw new Error(`Invalid ${where}.channels ${messages.quote(channels)}: pass an object like { 'rooms/:id': { history: 100 } }.`);
+    throw new Error(messages.invalidOptionValue(`${where}.channels`, channels, "pass an object like { 'rooms/:id': { history: 100 } }."));
   }
   for (const [name, settings] of Object.entries(channels)) {
     const at = `${where}.channels[${messages.quote(name)}]`;
     if (settings === null || typeof settings !== 'object') {
-      throw new Error(`Invalid ${at} ${messages.quote(settings)}: pass an object like { history: 100 }.`);
+      throw new Error(messages.invalidOptionValue(at, settings, 'pass an object like { history: 100 }.'));
     }
     assertKnownKeys(at, settings, CHANNEL_SETTING_KEYS);
     assertCount(`${at}.history`, settings.history, 'events kept; 0 turns history off');
@@ -123,12 +123,12 @@ function assertTransport(field: string, transport: unknown): void {
 }
 
 /** Checks the options of one `@SseChannel()` route. */
-export function assertRouteOptions(where: string, channel: unknown, options: SseChannelOptions): void {
+export function assertRouteOptions(where: string, channel: unknown, options: SseRouteOptions): void {
   if (channel !== undefined && (typeof channel !== 'string' || channel === '')) {
     throw new Error(`${where}: ${messages.invalidChannelName(channel)}`);
   }
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where}: options must be an object, got ${messages.quote(options)}.`);
+    throw new Error(messages.mustBeAnObject(`${where}: options`, options));
   }
   assertKnownKeys(where, options, ROUTE_OPTION_KEYS);
   if (options.event !== undefined) {

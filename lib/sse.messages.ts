@@ -57,6 +57,20 @@ export const unencodableData = (field: string, value: unknown, reason: string) =
 export const messageWithoutData = (field: string) =>
   `Invalid SSE message: it has an ${field} but no "data". Clients dispatch nothing for a frame without data; add "data" (an empty string is fine).`;
 
+export const mustBeAnObject = (where: string, value: unknown, example?: string) =>
+  `${where} must be an object${example ? ` like ${example}` : ''}, got ${quote(value)}.`;
+
+export const invalidOptionValue = (field: string, value: unknown, fix: string) => `Invalid ${field} ${quote(value)}: ${fix}`;
+
+export const redisNotStarted = (call: string) => `RedisTransport: ${call} before the application started (app.init()).`;
+
+export const ioredisWithoutClient = () =>
+  'RedisTransport: the installed "ioredis" exports no Redis client class; install ioredis v5 or v6.';
+
+export const redisPublishFailed = (channel: string, reason: string) => `Publishing to channel ${quote(channel)} on Redis failed: ${reason}`;
+
+export const shuttingDown = () => 'the application is shutting down';
+
 export const unknownOption = (where: string, key: string, known: readonly string[]) =>
   `Unknown option "${key}" in ${where}. Known options: ${known.join(', ')}.`;
 
@@ -101,3 +115,9 @@ export const channelWithoutName = (handler: string) =>
 
 export const channelParamNotInPath = (handler: string, channel: string, param: string, path: string) =>
   `@SseChannel(${quote(channel)}) on ${handler}: the channel needs the route parameter ":${param}", but the route's path ${quote(path)} has none, so every request would fail. Add ":${param}" to the path (or the controller's), or use a channel name without it.`;
+
+export const globalInAsyncOptions = () =>
+  'SseModule.forRootAsync(): "global" goes next to useFactory, useClass or useExisting, not in the options it gives.';
+
+export const asyncOptionsWay = (given: readonly string[]) =>
+  `SseModule.forRootAsync() needs exactly one of useFactory (a function that returns the module options), useClass or useExisting (a class with createSseOptions())${given.length > 1 ? `, not ${given.join(' and ')}` : ''}.`;

@@ -4,10 +4,13 @@ import { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
 import type {
   SseModuleAsyncOptions,
   SseModuleOptions,
+  SseModuleOptionsWithoutGlobal,
+  SseOptionsFactory,
 } from './interfaces/sse-module-options.interface.js';
+import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
 import { resolveModuleOptions } from './sse-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
-import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
+import * as messages from './sse.messages.js';
 import { ChannelRegistry } from './streaming/channel-registry.js';
 import { ConnectionTracker } from './streaming/connection-tracker.js';
 import { StreamOpener } from './streaming/stream-opener.js';
@@ -15,7 +18,45 @@ import { StreamOpener } from './streaming/stream-opener.js';
 const PROVIDERS: Provider[] = [ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseRoutesExplorer];
 // StreamOpener is exported for the route interceptor, which Nest creates in
 // the module of each controller that has an @SseChannel() route.
-const EXPORTS = [SSE_MODULE_OPTIONS, StreamOpener, SseBroadcaster];
+const EXPORTS = [StreamOpener, SseBroadcaster];
+
+/** Checks what an async factory gave, and fills in the defaults. */
+function resolveAsync(value: SseModuleOptionsWithoutGlobal) {
+  if (value && typeof value === 'object' && 'global' in value) {
+    throw new Error(messages.globalInAsyncOptions());
+  }
+  return resolveModuleOptions(value);
+}
+
+/** The provider of the resolved options for `forRootAsync()`, and the factory class it creates, if any. */
+function asyncOptionsProviders(options: SseModuleAsyncOptions): Provider[] {
+  const ways = (['useFactory', 'useClass', 'useExisting'] as const).filter((way) => options?.[way] !== undefined);
+  if (ways.length !== 1) {
+    throw new Error(messages.asyncOptionsWay(ways));
+  }
+  if (options.useFactory) {
+    if (typeof options.useFactory !== 'function') {
+      throw new Error(messages.asyncOptionsWay([]));
+    }
+    const factory = options.useFactory;
+    return [
+      {
+        provide: SSE_MODULE_OPTIONS,
+        inject: options.inject ?? [],
+        useFactory: async (...args: unknown[]) => resolveAsync(await factory(...args)),
+      },
+    ];
+  }
+  const factoryClass = (options.useClass ?? options.useExisting)!;
+  return [
+    ...(options.useClass ? [{ provide: options.useClass, useClass: options.useClass }] : []),
+    {
+      provide: SSE_MODULE_OPTIONS,
+      inject: [factoryClass],
+      useFactory: async (factory: SseOptionsFactory) => resolveAsync(await factory.createSseOptions()),
+    },
+  ];
+}
 
 /**
  * Server-Sent Events for Nest: import it once (it is global by default), put
@@ -37,29 +78,17 @@ export class SseModule {
     };
   }
 
-  /** Registers the module with options from a factory (e.g. from `ConfigService`). */
+  /**
+   * Registers the module with options from a factory (`useFactory` with
+   * `inject`, e.g. `ConfigService`), a class (`useClass`) or an existing
+   * provider (`useExisting`) implementing {@link SseOptionsFactory}.
+   */
   static forRootAsync(options: SseModuleAsyncOptions): DynamicModule {
-    if (typeof options?.useFactory !== 'function') {
-      throw new Error('SseModule.forRootAsync() needs a useFactory function that returns the module options.');
-    }
     return {
       module: SseModule,
-      global: options.global ?? true,
-      imports: [DiscoveryModule, ...(options.imports ?? [])],
-      providers: [
-        {
-          provide: SSE_MODULE_OPTIONS,
-          inject: options.inject ?? [],
-          useFactory: async (...args: unknown[]) => {
-            const value = await options.useFactory(...args);
-            if (value && typeof value === 'object' && 'global' in value) {
-              throw new Error('SseModule.forRootAsync(): "global" goes next to useFactory, not in the options it returns.');
-            }
-            return resolveModuleOptions(value);
-          },
-        },
-        ...PROVIDERS,
-      ],
+      global: options?.global ?? true,
+      imports: [DiscoveryModule, ...(options?.imports ?? [])],
+      providers: [...asyncOptionsProviders(options), ...PROVIDERS],
       exports: EXPORTS,
     };
   }

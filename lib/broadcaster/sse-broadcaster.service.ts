@@ -50,7 +50,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     let id: string | undefined;
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') {
-        throw new SseEncodingError(`Invalid publish options ${messages.quote(options)}: pass an object like { event, id }.`);
+        throw new SseEncodingError(messages.invalidOptionValue('publish options', options, 'pass an object like { event, id }.'));
       }
       assertKnownKeys('publish options', options, PUBLISH_OPTION_KEYS, (message) => new SseEncodingError(message));
       ({ event, id } = options);

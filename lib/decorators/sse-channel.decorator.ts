@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
-import type { SseChannelOptions } from '../interfaces/sse-channel-options.interface.js';
+import type { SseRouteOptions } from '../interfaces/sse-route-options.interface.js';
 import { SseRouteInterceptor } from '../routing/sse-route.interceptor.js';
 import { parseChannelTemplate, templateParams } from '../routing/channel-template.js';
 import { boxHandlerResult } from '../routing/handler-result.js';
@@ -24,7 +24,17 @@ import { SSE_ROUTE_METADATA } from '../sse.constants.js';
  *
  * @publicApi
  */
-export function SseChannel(channel?: string, options: SseChannelOptions = {}): MethodDecorator {
+export function SseChannel(channel?: string, options?: SseRouteOptions): MethodDecorator;
+/**
+ * Declares an SSE route without a channel of its own (the handler returns an
+ * Observable or `SseBroadcaster.channel(name)`): `@SseChannel({ path, event })`.
+ *
+ * @publicApi
+ */
+export function SseChannel(options: SseRouteOptions): MethodDecorator;
+export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOptions: SseRouteOptions = {}): MethodDecorator {
+  const [channel, options] =
+    channelOrOptions !== null && typeof channelOrOptions === 'object' ? [undefined, channelOrOptions] : [channelOrOptions, routeOptions];
   return (target, key, descriptor) => {
     const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
     const where = `@SseChannel() on ${handlerName}`;

@@ -1,3 +1,9 @@
-export * from './sse-channel-options.interface.js';
+export * from './sse-route-options.interface.js';
 export * from './sse-message.interface.js';
-export * from './sse-module-options.interface.js';
+export * from './sse-reset-event.interface.js';
+export type {
+  SseChannelSettings,
+  SseModuleAsyncOptions,
+  SseModuleOptions,
+  SseOptionsFactory,
+} from './sse-module-options.interface.js';

@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { SseTransport } from '../transport/sse-transport.interface.js';
 
 /**
@@ -130,15 +130,33 @@ export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' |
   Pick<SseModuleOptions, 'retry' | 'shutdownEvent' | 'transport'>;
 
 /**
- * Options of `SseModule.forRootAsync()`.
+ * A class that gives the module options, for `SseModule.forRootAsync({ useClass })`
+ * or `({ useExisting })`.
+ *
+ * @publicApi
+ */
+export interface SseOptionsFactory {
+  createSseOptions(): SseModuleOptionsWithoutGlobal | Promise<SseModuleOptionsWithoutGlobal>;
+}
+
+/** The module options a factory gives (`global` goes next to the factory). */
+export type SseModuleOptionsWithoutGlobal = Omit<SseModuleOptions, 'global'>;
+
+/**
+ * Options of `SseModule.forRootAsync()`: exactly one of `useFactory`,
+ * `useClass` and `useExisting`.
  *
  * @publicApi
  */
 export interface SseModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   /** @default true */
   global?: boolean;
+  /** Providers handed to `useFactory`, in order. */
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  inject?: any[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  useFactory: (...args: any[]) => Omit<SseModuleOptions, 'global'> | Promise<Omit<SseModuleOptions, 'global'>>;
+  useFactory?: (...args: any[]) => SseModuleOptionsWithoutGlobal | Promise<SseModuleOptionsWithoutGlobal>;
+  /** A class the module creates (with its dependencies injected) to give the options. */
+  useClass?: Type<SseOptionsFactory>;
+  /** A provider, from an imported module, that gives the options. */
+  useExisting?: Type<SseOptionsFactory>;
 }

@@ -134,7 +134,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
 
   /** Stops the sweeper and anybody waiting for a channel. */
   beforeApplicationShutdown(): void {
-    this.stop(new Error('the application is shutting down'));
+    this.stop(new Error(messages.shuttingDown()));
     this.sweeper.stop();
   }
 

@@ -1,7 +1,15 @@
 import * as common from '@nestjs/common';
 import { Controller, Injectable, Module } from '@nestjs/common';
-import { SseBroadcaster, SseChannel, SseModule } from '../../lib/index.js';
-import { SseTestStream } from '../../lib/testing/index.js';
+import { of } from 'rxjs';
+import {
+  SseBroadcaster,
+  SseChannel,
+  SseModule,
+  type SseChannelOptions,
+  type SseModuleAsyncOptions,
+  type SseOptionsFactory,
+} from '../../lib/index.js';
+import { collectSseEvents, SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS } from '../src/create-app.js';
 
 @Controller()
@@ -17,6 +25,16 @@ class ConfigStub {
 
 @Module({ providers: [ConfigStub], exports: [ConfigStub] })
 class ConfigStubModule {}
+
+@Injectable()
+class RetryOptions implements SseOptionsFactory {
+  createSseOptions() {
+    return { retry: 4321, heartbeat: 0 };
+  }
+}
+
+@Module({ providers: [RetryOptions], exports: [RetryOptions] })
+class OptionsModule {}
 
 describe('the Nest major under test', () => {
   it(`is Nest ${process.env.SSE_EXPECT_NEST_MAJOR}`, () => {
@@ -46,6 +64,23 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
       await stream.close();
     } finally {
       await t.close();
+    }
+  });
+
+  it('forRootAsync() takes options from a class (useClass) or an existing provider (useExisting)', async () => {
+    for (const async of [
+      { useClass: RetryOptions },
+      { imports: [OptionsModule], useExisting: RetryOptions },
+    ] satisfies SseModuleAsyncOptions[]) {
+      const t = await createTestApp(platform, { imports: [SseModule.forRootAsync(async)], controllers: [PingController] });
+      try {
+        const stream = await SseTestStream.open(t.server, { path: '/ping' });
+        t.app.get(SseBroadcaster).publish('ping', 'x');
+        expect((await stream.waitForEvents(1))[0]).toMatchObject({ event: 'pong', data: 'x', retry: 4321 });
+        await stream.close();
+      } finally {
+        await t.close();
+      }
     }
   });
 
@@ -108,6 +143,36 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
 });
 
 describe('start-up checks of static options', () => {
+  it('forRootAsync() needs exactly one way to get the options', () => {
+    expect(() => SseModule.forRootAsync({} as never)).toThrow(
+      'SseModule.forRootAsync() needs exactly one of useFactory (a function that returns the module options), useClass or useExisting (a class with createSseOptions()).',
+    );
+    expect(() => SseModule.forRootAsync({ useClass: RetryOptions, useFactory: () => ({}) })).toThrow(/, not useFactory and useClass\.$/);
+  });
+
+  it('@SseChannel({ path, event }) declares a route without a channel of its own', async () => {
+    @Controller()
+    class CountController {
+      @SseChannel({ path: 'count', event: 'n' })
+      count() {
+        return of(1, 2);
+      }
+    }
+    const t = await createTestApp('express', { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [CountController] });
+    try {
+      const { events } = await collectSseEvents(t.server, { path: '/count' });
+      expect(events.map((e) => [e.event, e.data])).toEqual([
+        ['n', '1'],
+        ['n', '2'],
+      ]);
+    } finally {
+      await t.close();
+    }
+    // The former name of the options type still compiles.
+    const legacy: SseChannelOptions = { event: 'x' };
+    expect(legacy).toEqual({ event: 'x' });
+  });
+
   it('forRoot() refuses bad options, naming the option and the fix', () => {
     expect(() => SseModule.forRoot({ heartbeat: 1.5 })).toThrow(/Invalid SseModule options\.heartbeat 1\.5: it must be a non-negative integer/);
     expect(() => SseModule.forRoot({ history: -1 })).toThrow(/SseModule options\.history -1/);

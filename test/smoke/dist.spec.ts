@@ -21,6 +21,23 @@ describe('the built dist/', () => {
     expect(testing).toEqual(expect.arrayContaining(['collectSseEvents', 'SseTestStream']));
   });
 
+  it('exports the public API and nothing else at run time', () => {
+    const out = run(['--input-type=module', '-e', `import * as m from 'nestjs-sse-channel'; console.log(JSON.stringify(Object.keys(m).sort()))`]);
+    expect(JSON.parse(out)).toEqual(
+      ['LastEventId', 'RedisTransport', 'SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseEncodingError', 'SseModule', 'SseTransportError', 'isSseMessage'].sort(),
+    );
+  });
+
+  it('exports no internal types (resolved options, the transport host, ioredis pipeline)', () => {
+    const declarations = ['index.d.ts', 'interfaces/index.d.ts'].map((file) =>
+      run(['-e', `process.stdout.write(require('fs').readFileSync('dist/${file}','utf8'))`]),
+    );
+    for (const internal of ['ResolvedSseModuleOptions', 'SseTransportHost', 'RedisPipelineLike', 'SSE_MODULE_OPTIONS', 'MemoryTransport']) {
+      expect(declarations.join('\n')).not.toContain(internal);
+    }
+    expect(declarations.join('\n')).toContain('sse-route-options.interface.js');
+  });
+
   it('loads with require() (CommonJS apps, e.g. on Nest 11)', () => {
     const out = run(['-e', `const m = require('nestjs-sse-channel'); const t = require('nestjs-sse-channel/testing'); console.log(JSON.stringify([Object.keys(m).sort(), typeof t.collectSseEvents]))`]);
     const [main, collect] = JSON.parse(out);

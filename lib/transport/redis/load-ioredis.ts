@@ -1,3 +1,4 @@
+import * as messages from '../../sse.messages.js';
 /** The `ioredis` client class. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type IoredisConstructor = new (...args: any[]) => unknown;
@@ -26,7 +27,7 @@ export async function loadIoredis(): Promise<IoredisConstructor> {
     loaded.Redis ??
     (typeof loaded.default === 'function' ? loaded.default : loaded.default?.Redis);
   if (typeof Redis !== 'function') {
-    throw new Error('RedisTransport: the installed "ioredis" exports no Redis client class; install ioredis v5 or v6.');
+    throw new Error(messages.ioredisWithoutClient());
   }
   return Redis;
 }

@@ -8,7 +8,7 @@ const OPTION_KEYS = ['client', 'connection', 'keyPrefix'];
 export function checkRedisTransportOptions(options: RedisTransportOptions): string {
   const where = 'RedisTransport options';
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${where} must be an object like { connection: 'redis://127.0.0.1:6379' }, got ${messages.quote(options)}.`);
+    throw new Error(messages.mustBeAnObject(where, options, "{ connection: 'redis://127.0.0.1:6379' }"));
   }
   assertKnownKeys(where, options, OPTION_KEYS);
   const { client, connection } = options;
@@ -18,7 +18,7 @@ export function checkRedisTransportOptions(options: RedisTransportOptions): stri
     );
   }
   if (client !== undefined && (client === null || typeof (client as RedisClientLike).duplicate !== 'function')) {
-    throw new Error(`Invalid ${where}.client ${messages.quote(client)}: pass an ioredis client (new Redis(...)).`);
+    throw new Error(messages.invalidOptionValue(`${where}.client`, client, 'pass an ioredis client (new Redis(...)).'));
   }
   if (client?.options?.keyPrefix) {
     throw new Error(
@@ -26,11 +26,11 @@ export function checkRedisTransportOptions(options: RedisTransportOptions): stri
     );
   }
   if (connection !== undefined && typeof connection !== 'string' && (connection === null || typeof connection !== 'object')) {
-    throw new Error(`Invalid ${where}.connection ${messages.quote(connection)}: pass a redis:// URL or ioredis options.`);
+    throw new Error(messages.invalidOptionValue(`${where}.connection`, connection, 'pass a redis:// URL or ioredis options.'));
   }
   const keyPrefix = options.keyPrefix ?? 'sse:';
   if (typeof keyPrefix !== 'string') {
-    throw new Error(`Invalid ${where}.keyPrefix ${messages.quote(keyPrefix)}: it must be a string, like 'sse:'.`);
+    throw new Error(messages.invalidOptionValue(`${where}.keyPrefix`, keyPrefix, "it must be a string, like 'sse:'."));
   }
   return keyPrefix;
 }

@@ -82,7 +82,7 @@ export class RedisTransport implements SseTransport {
   publish(request: SseTransportPublish): Promise<string> {
     const commands = this.commands;
     if (!commands || !this.host) {
-      throw new Error('RedisTransport: publish() before the application started (app.init()).');
+      throw new Error(messages.redisNotStarted('publish()'));
     }
     let id = '*';
     if (request.id !== undefined) {
@@ -127,12 +127,12 @@ export class RedisTransport implements SseTransport {
     if (/equal or smaller than the target stream top item/i.test(error.message)) {
       return new SseEncodingError(messages.idNotIncreasing(request.id, request.channel));
     }
-    return new SseTransportError(`Publishing to channel ${messages.quote(request.channel)} on Redis failed: ${error.message}`);
+    return new SseTransportError(messages.redisPublishFailed(request.channel, error.message));
   }
 
   async subscribe(channel: string): Promise<string | undefined> {
     if (!this.subscriptions) {
-      throw new Error('RedisTransport: subscribe() before the application started (app.init()).');
+      throw new Error(messages.redisNotStarted('subscribe()'));
     }
     await this.subscriptions.subscribe(channel);
     const { lastId } = await this.read(channel, '0-0', 0);

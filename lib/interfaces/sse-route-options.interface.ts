@@ -1,11 +1,11 @@
 import type { RequestMethod } from '@nestjs/common';
 
 /**
- * Options of `@SseChannel()`.
+ * Options of an `@SseChannel()` route.
  *
  * @publicApi
  */
-export interface SseChannelOptions {
+export interface SseRouteOptions {
   /**
    * Route path, relative to the controller like `@Get()`'s.
    * @default the channel name (or the controller's root without one)
@@ -29,3 +29,10 @@ export interface SseChannelOptions {
   /** Overrides the module's `maxQueuedBytes` for this route. */
   maxQueuedBytes?: number;
 }
+
+/**
+ * The former name of {@link SseRouteOptions}.
+ *
+ * @deprecated Use `SseRouteOptions`.
+ */
+export type SseChannelOptions = SseRouteOptions;
