@@ -32,8 +32,9 @@ export interface SseModuleOptions {
    */
   history?: number;
   /**
-   * Upper bound of the encoded size, in bytes, of a channel's history: the
-   * oldest events go first once it is passed.
+   * Upper bound of the size of a channel's history: the oldest events go
+   * first once it is passed. Measured in UTF-16 code units of the frames' text
+   * (bytes for ASCII text; up to 3 bytes each on the wire otherwise).
    * @default 4194304 (4 MiB)
    */
   historyBytes?: number;
@@ -121,7 +122,7 @@ export interface SseModuleOptions {
 export interface SseChannelSettings {
   /** Events kept for replay; 0 turns history off. */
   history?: number;
-  /** Bound on the encoded size of the history, in bytes. */
+  /** Bound on the size of the history (the `historyBytes` measure). */
   historyBytes?: number;
 }
 

@@ -11,7 +11,7 @@ import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
-import { Channel } from './channel.js';
+import { Channel, type ChannelHooks } from './channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
 import { HistoryBudget } from './history-budget.js';
@@ -76,10 +76,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     let channel = this.channels.get(name);
     if (!channel) {
       const settings = this.settings.for(name);
-      const created = new Channel(name, settings.resetEvent, (sink) => this.source.create(name, settings, sink), {
-        onIdle: this.keepOrDrop,
-        onReadFailure: this.reportReadFailure,
-      });
+      const created = new Channel(name, settings.resetEvent, (sink) => this.source.create(name, settings, sink), this.hooks);
       // A feed that cannot start (a shared one that could not subscribe) takes its channel with it.
       created.feed.ready?.catch(() => this.drop(created));
       this.channels.set(name, created);
@@ -161,4 +158,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   private readonly reportReadFailure = (channel: string, error: unknown): void => {
     this.readFailures.report((count) => messages.historyReadFailed(channel, count, error));
   };
+
+  /** What every channel tells the registry (one object for all of them). */
+  private readonly hooks: ChannelHooks = { onIdle: this.keepOrDrop, onReadFailure: this.reportReadFailure };
 }

@@ -45,7 +45,8 @@ export class Channel implements FeedSink {
   private readonly catchingUp = new Set<SseConnection>();
   private clients = 0;
   private readonly counters = { published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
-  private readonly batch = new TurnBatcher<ChannelEvent>((events) => this.deliver(events));
+  /** This turn's events for the live clients (made when the first client joins). */
+  private batch: TurnBatcher<ChannelEvent> | undefined;
 
   constructor(
     readonly name: string,
@@ -75,7 +76,7 @@ export class Channel implements FeedSink {
   append(entry: ChannelEvent): void {
     this.counters.published++;
     if (this.groups.size > 0) {
-      this.batch.add(entry);
+      this.batch!.add(entry);
     }
   }
 
@@ -85,6 +86,7 @@ export class Channel implements FeedSink {
    */
   join(connection: SseConnection, lastEventId?: string): void {
     // Events published earlier in this turn go to the clients that were there.
+    this.batch ??= new TurnBatcher((events) => this.deliver(events));
     this.batch.flush();
     if (this.clients++ === 0) {
       this.feed.setActive(true);
@@ -113,7 +115,7 @@ export class Channel implements FeedSink {
       this.counters.droppedSlow++;
     }
     if (--this.clients === 0) {
-      this.batch.clear();
+      this.batch?.clear();
       this.feed.setActive(false);
       this.idleSince = Date.now();
       this.hooks.onIdle(this);
@@ -122,7 +124,7 @@ export class Channel implements FeedSink {
 
   /** Ends every client's stream of this channel. */
   close(): void {
-    this.batch.flush();
+    this.batch?.flush();
     for (const connection of [...this.catchingUp, ...[...this.groups.values()].flatMap((group) => [...group])]) {
       connection.end();
     }
@@ -138,7 +140,7 @@ export class Channel implements FeedSink {
     if (!this.isCatchingUp(connection)) {
       return;
     }
-    this.batch.flush();
+    this.batch?.flush();
     const missed = this.feed.missed(lastEventId);
     if (!isThenable<Missed>(missed)) {
       this.resume(connection, lastEventId, missed);

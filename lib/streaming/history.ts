@@ -75,7 +75,12 @@ export class EventHistory implements BudgetedHistory {
     this.bytes -= dropped.body.length;
     this.floor = dropped.id;
     this.events[this.head++] = undefined as unknown as ChannelEvent;
-    if (this.head > 1024 && this.head * 2 > this.events.length) {
+    if (this.head === this.events.length) {
+      // Empty: let go of the arrays (a channel whose history was evicted may stay idle long).
+      this.events = [];
+      this.stamps = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
       this.stamps = this.stamps.slice(this.head);
       this.head = 0;
