@@ -121,3 +121,6 @@ export const globalInAsyncOptions = () =>
 
 export const asyncOptionsWay = (given: readonly string[]) =>
   `SseModule.forRootAsync() needs exactly one of useFactory (a function that returns the module options), useClass or useExisting (a class with createSseOptions())${given.length > 1 ? `, not ${given.join(' and ')}` : ''}.`;
+
+export const channelMessageWithoutData = (channel: string) =>
+  `Invalid SSE message for channel ${quote(channel)}: a channel event needs "data" (comment- or retry-only messages go to per-client streams).`;

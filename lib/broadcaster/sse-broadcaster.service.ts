@@ -8,7 +8,7 @@ import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { assertEventName, assertId, SseEncodingError, serializeData } from '../wire/encoder.js';
-import { isSseMessage } from '../wire/message.js';
+import { messageFields } from '../wire/message.js';
 import { SseChannelHandle } from './sse-channel-handle.js';
 import type { SsePublishOptions } from './sse-publish-options.interface.js';
 import type { SseTotals } from './sse-totals.interface.js';
@@ -85,13 +85,13 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       next: (value) => {
         try {
           let published: Promise<string>;
-          if (isSseMessage(value)) {
-            if (value.data === undefined) {
-              throw new SseEncodingError(
-                `Invalid SSE message for channel ${messages.quote(channel)}: a channel event needs "data" (comment- or retry-only messages go to per-client streams).`,
-              );
+          const message = messageFields(value);
+          if (message) {
+            if (message.data === undefined) {
+              throw new SseEncodingError(messages.channelMessageWithoutData(channel));
             }
-            published = this.publish(channel, value.data, { event: value.event ?? value.type, id: value.id });
+            const id = typeof message.id === 'number' ? String(message.id) : message.id;
+            published = this.publish(channel, message.data, { event: message.event ?? message.type, id });
           } else {
             published = this.publish(channel, value);
           }

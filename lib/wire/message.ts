@@ -15,34 +15,59 @@ import {
 
 const MESSAGE_KEYS = new Set(['data', 'event', 'type', 'id', 'retry', 'comment']);
 
+/** A message with its fields read off, whatever form it came in. */
+export type SseMessageFields = SseMessage & { type?: string; id?: string | number };
+
+/** The standard `MessageEvent` (a global in browsers and Node), also from another realm. */
+function isDomMessageEvent(value: object): value is MessageEvent {
+  return (
+    (typeof MessageEvent === 'function' && value instanceof MessageEvent) ||
+    (value.constructor?.name === 'MessageEvent' && 'lastEventId' in value && 'data' in value)
+  );
+}
+
 /**
- * A value is a message object (an {@link SseMessage} or Nest's `MessageEvent`)
- * when it is a plain object whose own keys are all among `data`, `event`,
- * `type`, `id`, `retry` and `comment`, and which has at least one of `data`,
- * `comment` or `retry`. Anything else — strings, numbers, arrays, class
- * instances, objects with other keys — is plain data and becomes the `data` of
- * one event.
+ * The fields of a message object, or `undefined` for plain data. A message is:
+ *
+ * - a plain object whose own keys are all among `data`, `event`, `type`, `id`,
+ *   `retry` and `comment`, with at least one of `data`, `comment` or `retry`
+ *   (an {@link SseMessage}, or Nest's `MessageEvent` shape);
+ * - a class instance whose own enumerable fields are all among those and
+ *   include `data` (`new Tick(1)` with `type` and `data` fields);
+ * - a DOM `MessageEvent` (`type` is the event name, `lastEventId` the id).
+ *
+ * Anything else — strings, numbers, arrays, objects or instances with other
+ * fields — is plain data and becomes the `data` of one event.
+ */
+export function messageFields(value: unknown): SseMessageFields | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(value);
+  const plain = proto === Object.prototype || proto === null;
+  if (!plain && isDomMessageEvent(value)) {
+    return { data: value.data, type: value.type, id: value.lastEventId === '' ? undefined : value.lastEventId };
+  }
+  let hasPayload = false;
+  let hasData = false;
+  for (const key of Object.keys(value)) {
+    if (!MESSAGE_KEYS.has(key)) {
+      return undefined;
+    }
+    hasData ||= key === 'data';
+    hasPayload ||= key === 'data' || key === 'comment' || key === 'retry';
+  }
+  return (plain ? hasPayload : hasData) ? (value as SseMessageFields) : undefined;
+}
+
+/**
+ * Whether a value is a message object rather than plain data (see
+ * {@link messageFields} for the rule; the README states it too).
  *
  * @publicApi
  */
 export function isSseMessage(value: unknown): value is SseMessage & { type?: string } {
-  if (value === null || typeof value !== 'object') {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    return false;
-  }
-  let hasPayload = false;
-  for (const key in value) {
-    if (!MESSAGE_KEYS.has(key)) {
-      return false;
-    }
-    if (key === 'data' || key === 'comment' || key === 'retry') {
-      hasPayload = true;
-    }
-  }
-  return hasPayload;
+  return messageFields(value) !== undefined;
 }
 
 /** Ids given as numbers (Nest's `MessageEvent` allows it) become decimal text. */
@@ -61,9 +86,14 @@ function normalizeId(value: unknown): string {
  * @param defaultEvent the route's event name, used when the value names none
  */
 export function toFrameParts(value: unknown, defaultEvent?: string): SseFrameParts {
-  if (!isSseMessage(value)) {
+  const message = messageFields(value);
+  if (message === undefined) {
     return { event: defaultEvent, data: serializeData(value) };
   }
+  return messageParts(message, defaultEvent);
+}
+
+function messageParts(value: SseMessageFields, defaultEvent: string | undefined): SseFrameParts {
   const parts: SseFrameParts = {};
   const event = value.event ?? value.type;
   if (event !== undefined) {

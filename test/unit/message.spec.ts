@@ -16,8 +16,37 @@ describe('message objects and plain data', () => {
     expect(isSseMessage(null)).toBe(false);
     class Data {
       data = 1;
+      other = 2;
     }
-    expect(isSseMessage(new Data())).toBe(false);
+    expect(isSseMessage(new Data())).toBe(false); // a field that is not a message field
+    class Ping {
+      comment = 'no data';
+    }
+    expect(isSseMessage(new Ping())).toBe(false); // an instance needs data
+  });
+
+  it('reads Nest\'s way: a DOM MessageEvent and a class instance of message fields are messages', () => {
+    const event = new MessageEvent('user-fetched', { data: { id: 7 } });
+    expect(isSseMessage(event)).toBe(true);
+    expect(encodeFrame(toFrameParts(event, 'route'))).toBe('event: user-fetched\ndata: {"id":7}\n\n');
+    expect(encodeFrame(toFrameParts(new MessageEvent('tick', { data: 'x', lastEventId: '42' })))).toBe('event: tick\nid: 42\ndata: x\n\n');
+    class Tick {
+      readonly type = 'tick';
+      readonly data: { n: number };
+      constructor(n: number) {
+        this.data = { n };
+      }
+    }
+    expect(isSseMessage(new Tick(1))).toBe(true);
+    expect(encodeFrame(toFrameParts(new Tick(1), 'route'))).toBe('event: tick\ndata: {"n":1}\n\n');
+    class WithId {
+      data = 'x';
+      id = 9;
+      get extra() {
+        return 'a getter on the prototype is not an own field';
+      }
+    }
+    expect(encodeFrame(toFrameParts(new WithId()))).toBe('id: 9\ndata: x\n\n');
   });
 
   it('plain data becomes the data of one frame with the route event name', () => {
