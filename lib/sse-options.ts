@@ -16,6 +16,7 @@ import {
   DEFAULT_RESET_EVENT,
   DEFAULT_SLOW_CLIENT_TIMEOUT,
   DEFAULT_TOTAL_HISTORY_BYTES,
+  DEFAULT_MAX_HEADER_DELAY,
 } from './sse.constants.js';
 
 const MODULE_OPTION_KEYS = [
@@ -28,6 +29,8 @@ const MODULE_OPTION_KEYS = [
   'maxQueuedBytes',
   'slowClientTimeout',
   'maxClients',
+  'maxHeaderDelay',
+  'serialize',
   'resetEvent',
   'channels',
   'historyTtl',
@@ -36,7 +39,13 @@ const MODULE_OPTION_KEYS = [
 ] as const;
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
-const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes'] as const;
+const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes', 'maxHeaderDelay', 'serialize'] as const;
+
+function assertFunction(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new Error(messages.invalidOptionValue(field, value, 'pass a function (data) => data, e.g. class-transformer\'s instanceToPlain.'));
+  }
+}
 
 function assertCount(field: string, value: unknown, unit: string): asserts value is number | undefined {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
@@ -67,9 +76,11 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   assertCount(`${where}.slowClientTimeout`, options.slowClientTimeout, 'milliseconds a backlog may stay above maxQueuedBytes');
   assertCount(`${where}.totalHistoryBytes`, options.totalHistoryBytes, 'bytes of history of all channels together; 0 for no global bound');
   assertCount(`${where}.maxClients`, options.maxClients, 'open streams of this instance; 0 for no cap');
+  assertCount(`${where}.maxHeaderDelay`, options.maxHeaderDelay, 'milliseconds; 0 sends the headers at once');
   if (options.retry !== undefined) {
     rethrowAs(where, () => assertRetry(options.retry, 'retry'));
   }
+  assertFunction(`${where}.serialize`, options.serialize);
   if (options.resetEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.resetEvent, 'resetEvent'));
   }
@@ -102,6 +113,8 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     slowClientTimeout: options.slowClientTimeout ?? DEFAULT_SLOW_CLIENT_TIMEOUT,
     maxClients: options.maxClients ?? 0,
+    maxHeaderDelay: options.maxHeaderDelay ?? DEFAULT_MAX_HEADER_DELAY,
+    serialize: options.serialize,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
@@ -139,4 +152,6 @@ export function assertRouteOptions(where: string, channel: unknown, options: Sse
   }
   assertCount(`${where} option heartbeat`, options.heartbeat, 'milliseconds; 0 turns heartbeats off');
   assertCount(`${where} option maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
+  assertCount(`${where} option maxHeaderDelay`, options.maxHeaderDelay, 'milliseconds; 0 sends the headers at once');
+  assertFunction(`${where} option serialize`, options.serialize);
 }

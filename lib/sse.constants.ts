@@ -13,3 +13,4 @@ export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 export const DEFAULT_RESET_EVENT = 'sse-reset';
 export const DEFAULT_SLOW_CLIENT_TIMEOUT = 1000;
 export const DEFAULT_TOTAL_HISTORY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_HEADER_DELAY = 1000;

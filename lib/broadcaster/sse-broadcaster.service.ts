@@ -66,7 +66,8 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
         }
       }
     }
-    const text = serializeData(data, 'data');
+    const serialize = this.registry.serialize;
+    const text = serializeData(serialize ? serialize(data) : data, 'data');
     return this.registry.publish(channel, text, event || undefined, id);
   }
 

@@ -51,6 +51,8 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
       retry: options.retry,
       heartbeat: options.heartbeat,
       maxQueuedBytes: options.maxQueuedBytes,
+      maxHeaderDelay: options.maxHeaderDelay,
+      serialize: options.serialize,
       handlerName,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;

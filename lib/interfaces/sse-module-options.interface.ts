@@ -84,6 +84,26 @@ export interface SseModuleOptions {
    */
   maxClients?: number;
   /**
+   * How long, in ms, a per-client Observable route may hold back its status
+   * line and headers waiting for the Observable's first value, completion or
+   * error — so that an error that comes first is a normal HTTP error (a 404
+   * stays a 404, as with Nest's `@Sse()`), while a stream whose first event is
+   * far off still opens. 0 sends the headers at once. Channel routes always
+   * send them at once. Routes may override it.
+   * @default 1000
+   */
+  maxHeaderDelay?: number;
+  /**
+   * Applied to event data before it is serialized to JSON — every
+   * `publish()`, and every value of a per-client Observable (routes may
+   * override it). Nest's interceptors do not see the values of an
+   * `@SseChannel()` stream, so `ClassSerializerInterceptor` cannot hide
+   * `@Exclude()` fields there: pass class-transformer's `instanceToPlain`
+   * here instead.
+   * @default undefined (data as it is)
+   */
+  serialize?: (data: unknown) => unknown;
+  /**
    * Name of an event every open stream gets just before the application shuts
    * down (data: `{"reason":"shutdown"}`), e.g. to show "reconnecting…". Unset
    * sends none; clients reconnect on their own either way.
@@ -127,8 +147,8 @@ export interface SseChannelSettings {
 }
 
 /** The module options with every default filled in. */
-export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent' | 'transport'>> &
-  Pick<SseModuleOptions, 'retry' | 'shutdownEvent' | 'transport'>;
+export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent' | 'transport' | 'serialize'>> &
+  Pick<SseModuleOptions, 'retry' | 'shutdownEvent' | 'transport' | 'serialize'>;
 
 /**
  * A class that gives the module options, for `SseModule.forRootAsync({ useClass })`

@@ -28,6 +28,10 @@ export interface SseRouteOptions {
   heartbeat?: number;
   /** Overrides the module's `maxQueuedBytes` for this route. */
   maxQueuedBytes?: number;
+  /** Overrides the module's `maxHeaderDelay` for this per-client route (0: headers at once). */
+  maxHeaderDelay?: number;
+  /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
+  serialize?: (data: unknown) => unknown;
 }
 
 /**

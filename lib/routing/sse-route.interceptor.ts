@@ -10,8 +10,10 @@ import { Reflector } from '@nestjs/core';
 import { finalize, mergeMap, type Observable } from 'rxjs';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
+import { rawResponse } from '../streaming/open-event-stream.js';
 import { StreamOpener } from '../streaming/stream-opener.js';
 import { refuseParamValues } from './channel-template.js';
+import { provideSseSignal } from './sse-signal.js';
 import { decideStream } from './stream-decision.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
@@ -39,6 +41,7 @@ export class SseRouteInterceptor implements NestInterceptor {
     const res = http.getResponse<unknown>();
     this.assertChannelParams(route, req.params);
     const slot = this.opener.reserve(route, res);
+    provideSseSignal(req, rawResponse(res));
     return next.handle().pipe(
       mergeMap(async (result) => {
         await this.opener.open(route, req, res, await decideStream(route, req.params, result), slot);

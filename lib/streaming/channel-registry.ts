@@ -54,6 +54,11 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.stopping.catch(() => undefined);
   }
 
+  /** What is done to published data before it is serialized (the `serialize` option). */
+  get serialize(): ((data: unknown) => unknown) | undefined {
+    return this.options.serialize;
+  }
+
   async onModuleInit(): Promise<void> {
     await this.source.init();
   }

@@ -26,7 +26,7 @@ export interface OpenEventStream {
 export function openEventStream(req: unknown, res: unknown): OpenEventStream | undefined {
   const reply = res as FrameworkResponse;
   const request = (req as FrameworkRequest).raw ?? (req as IncomingMessage);
-  const response = reply.raw ?? (res as ServerResponse);
+  const response = rawResponse(res);
   if (typeof reply.hijack === 'function') {
     // Fastify keeps headers set through the reply on the reply until it sends.
     const headers = reply.getHeaders?.() ?? {};
@@ -57,6 +57,11 @@ export function openEventStream(req: unknown, res: unknown): OpenEventStream | u
   }
   response.flushHeaders();
   return { request, response };
+}
+
+/** The raw Node response under a framework's response (Fastify's reply wraps it). */
+export function rawResponse(res: unknown): ServerResponse {
+  return (res as FrameworkResponse).raw ?? (res as ServerResponse);
 }
 
 /**

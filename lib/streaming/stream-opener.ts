@@ -7,8 +7,8 @@ import { encodeRetry } from '../wire/encoder.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { SseConnection } from './connection.js';
 import { ConnectionTracker } from './connection-tracker.js';
-import { openEventStream, readLastEventId } from './open-event-stream.js';
-import { pipeToClient } from './pipe-to-client.js';
+import { ClientStream } from './client-stream.js';
+import { openEventStream, rawResponse, readLastEventId } from './open-event-stream.js';
 import type { StreamSlot } from './stream-slot.js';
 
 /** What a route asks of its streams (its `@SseChannel()` options). */
@@ -18,6 +18,8 @@ export interface StreamRoute {
   readonly retry?: number;
   readonly heartbeat?: number;
   readonly maxQueuedBytes?: number;
+  readonly maxHeaderDelay?: number;
+  readonly serialize?: (data: unknown) => unknown;
   /** `Class.method`, for messages. */
   readonly handlerName: string;
 }
@@ -67,14 +69,29 @@ export class StreamOpener {
    */
   async open(route: StreamRoute, req: unknown, res: unknown, decision: StreamDecision, slot: StreamSlot): Promise<void> {
     if ('source$' in decision) {
-      this.start(route, req, res, (connection, heartbeat) => {
-        const subscription = pipeToClient(connection, decision.source$, this.logger, route.handlerName);
+      const delay = route.maxHeaderDelay ?? this.options.maxHeaderDelay;
+      const stream = new ClientStream(
+        decision.source$,
+        route.event,
+        this.logger,
+        route.handlerName,
+        delay,
+        rawResponse(res),
+        route.serialize ?? this.options.serialize,
+      );
+      // An error before the first value (within the delay) is an HTTP error, as with @Sse().
+      await stream.opened;
+      const started = this.start(route, req, res, (connection, heartbeat) => {
+        const subscription = stream.attach(connection);
         if (connection.closed) {
           subscription.unsubscribe();
         } else {
           this.tracker.track(connection, slot, heartbeat, () => subscription.unsubscribe());
         }
       });
+      if (!started) {
+        stream.cancel();
+      }
       return;
     }
     // The first client of a shared channel on this instance waits until the
@@ -96,16 +113,19 @@ export class StreamOpener {
     }
   }
 
-  /** Sends the headers and `retry`, then hands the new connection to `attach` (unless it is over already). */
+  /**
+   * Sends the headers and `retry`, then hands the new connection to `attach`
+   * (unless it is over already). @returns whether `attach` ran
+   */
   private start(
     route: StreamRoute,
     req: unknown,
     res: unknown,
     attach: (connection: SseConnection, heartbeat: number, lastEventId: string | undefined) => void,
-  ): void {
+  ): boolean {
     const stream = openEventStream(req, res);
     if (!stream) {
-      return;
+      return false;
     }
     const { options } = this;
     const connection = new SseConnection(
@@ -120,12 +140,13 @@ export class StreamOpener {
       connection.write(encodeRetry(retry));
     }
     if (connection.closed) {
-      return;
+      return false;
     }
     if (this.tracker.isShuttingDown) {
       connection.end(undefined, true);
-      return;
+      return false;
     }
     attach(connection, route.heartbeat ?? options.heartbeat, readLastEventId(stream.request));
+    return true;
   }
 }

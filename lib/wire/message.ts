@@ -84,16 +84,22 @@ function normalizeId(value: unknown): string {
  *
  * @param value a message object or plain data
  * @param defaultEvent the route's event name, used when the value names none
+ * @param prepare applied to the event data before it is serialized
  */
-export function toFrameParts(value: unknown, defaultEvent?: string): SseFrameParts {
+export function toFrameParts(value: unknown, defaultEvent?: string, prepare: DataPreparer = unchanged): SseFrameParts {
   const message = messageFields(value);
   if (message === undefined) {
-    return { event: defaultEvent, data: serializeData(value) };
+    return { event: defaultEvent, data: serializeData(prepare(value)) };
   }
-  return messageParts(message, defaultEvent);
+  return messageParts(message, defaultEvent, prepare);
 }
 
-function messageParts(value: SseMessageFields, defaultEvent: string | undefined): SseFrameParts {
+/** What is done to event data before it is serialized (the `serialize` option). */
+export type DataPreparer = (data: unknown) => unknown;
+
+const unchanged: DataPreparer = (data) => data;
+
+function messageParts(value: SseMessageFields, defaultEvent: string | undefined, prepare: DataPreparer): SseFrameParts {
   const parts: SseFrameParts = {};
   const event = value.event ?? value.type;
   if (event !== undefined) {
@@ -113,7 +119,7 @@ function messageParts(value: SseMessageFields, defaultEvent: string | undefined)
     parts.comment = value.comment;
   }
   if (value.data !== undefined) {
-    parts.data = serializeData(value.data);
+    parts.data = serializeData(prepare(value.data));
     parts.event = event ?? defaultEvent;
   } else if (event !== undefined || parts.id !== undefined) {
     throw new SseEncodingError(messages.messageWithoutData(event !== undefined ? '"event"' : '"id"'));
