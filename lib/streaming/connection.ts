@@ -126,6 +126,12 @@ export class SseConnection implements Backlogged {
       this.response.shouldKeepAlive = false;
     }
     this.response.end();
+    if (closeSocket) {
+      // HTTP/2: tell the client's session to open nothing new here (GOAWAY); it
+      // closes once its streams are done, so the server can close at once, and
+      // the client reconnects on a new connection instead of getting a 503 here.
+      (this.request as { stream?: { session?: { close(): void; closed?: boolean } } }).stream?.session?.close();
+    }
   }
 
   private dropSlow(): void {

@@ -21,10 +21,11 @@ export function hasChromium(): boolean {
 }
 
 /** Headless Chromium with the flags this closed network needs (no background connections). */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...extraArgs,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
