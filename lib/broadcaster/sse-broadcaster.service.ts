@@ -1,5 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Observable, Subscription } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import { assertKnownKeys } from '../util/assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
@@ -82,7 +82,12 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     assertChannelName(channel);
     const skipped = (error: unknown) =>
       this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error)?.message ?? String(error)}`);
-    const subscription = source$.subscribe({
+    // Made first: a source that completes (or fails) while it is being
+    // subscribed to — of(value) — ends a subscription that exists already.
+    const subscription = new Subscription();
+    this.sources.add(subscription);
+    subscription.add(() => this.sources.delete(subscription));
+    const inner = source$.subscribe({
       next: (value) => {
         try {
           let published: Promise<string>;
@@ -102,18 +107,15 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
         }
       },
       error: (error: unknown) => {
-        this.sources.delete(subscription);
         this.logger.error(
           `connect(${messages.quote(channel)}): the source Observable failed and stopped feeding the channel.`,
           error instanceof Error ? error.stack : String(error),
         );
+        subscription.unsubscribe();
       },
-      complete: () => this.sources.delete(subscription),
+      complete: () => subscription.unsubscribe(),
     });
-    if (!subscription.closed) {
-      this.sources.add(subscription);
-      subscription.add(() => this.sources.delete(subscription));
-    }
+    subscription.add(inner);
     return subscription;
   }
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { interval, map, take } from 'rxjs';
+import { EMPTY, interval, map, of, take, throwError } from 'rxjs';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { collectSseEvents, SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
@@ -99,8 +99,21 @@ describe.each(PLATFORMS)('core on %s', (platform) => {
     expect(events.slice(0, 3).map((e) => e.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
     expect(events.every((e) => e.event === 'chat')).toBe(true);
     const seen = stream.events.length;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(stream.events.length).toBe(seen);
+    // A marker published after: nothing of the ticker came between.
+    await broadcaster.publish('rooms/ticker', 'marker');
+    await stream.waitForEvents(seen + 1);
+    expect(stream.events.slice(seen).map((e) => e.data)).toEqual(['marker']);
+    await stream.close();
+  });
+
+  it('connect() takes sources that complete or fail while being subscribed to (of(value), EMPTY, throwError)', async () => {
+    const stream = await open('/feed/rooms/sync');
+    const done = broadcaster.connect('rooms/sync', of('cached', 'answer'));
+    expect(done.closed).toBe(true);
+    expect(broadcaster.connect('rooms/sync', EMPTY).closed).toBe(true);
+    expect(broadcaster.connect('rooms/sync', throwError(() => new Error('no source'))).closed).toBe(true);
+    const events = await stream.waitForEvents(2);
+    expect(events.map((e) => e.data)).toEqual(['cached', 'answer']);
     await stream.close();
   });
 
