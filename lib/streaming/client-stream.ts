@@ -1,7 +1,6 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
-import { TurnBatcher } from '../util/turn-batcher.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { toFrameParts, type DataPreparer } from '../wire/message.js';
 import type { SseConnection } from './connection.js';
@@ -24,9 +23,10 @@ function errorFrame(error: unknown, logger: Logger, where: string): string {
 
 /**
  * One client's own stream: a per-client Observable, each value one frame
- * (the route's event name applied), the frames of one turn of the event loop
- * in one write. Completion ends the response; an error, or a value that
- * cannot be encoded, sends one `error` frame and ends it.
+ * (the route's event name applied) in one write — Node corks a response's
+ * writes within one tick into one system call, so nothing is batched here.
+ * Completion ends the response; an error, or a value that cannot be encoded,
+ * sends one `error` frame and ends it.
  *
  * Before the headers go out it is subscribed already and waits — for its
  * first value, its completion or its error, at most `maxHeaderDelay` ms — so
@@ -44,7 +44,6 @@ export class ClientStream {
   private failedEarly: { error: unknown } | undefined;
   /** With `maxHeaderDelay` 0: the Observable, subscribed only once the headers are out. */
   private subscribeLater: Observable<unknown> | undefined;
-  private readonly batch: TurnBatcher<string>;
   private open!: () => void;
   private refuse!: (error: unknown) => void;
   private timer: NodeJS.Timeout | undefined;
@@ -60,7 +59,6 @@ export class ClientStream {
     /** Applied to each value's data before it is serialized (the `serialize` option). */
     private readonly prepare?: DataPreparer,
   ) {
-    this.batch = new TurnBatcher((frames) => this.connection?.write(frames.join('')));
     this.opened = new Promise<void>((resolve, reject) => {
       this.open = resolve;
       this.refuse = reject;
@@ -115,9 +113,7 @@ export class ClientStream {
         return;
       }
       if (this.connection) {
-        if (!this.connection.closed) {
-          this.batch.add(frame);
-        }
+        this.connection.write(frame);
       } else {
         this.early.push(frame);
         this.stopWaiting();
@@ -125,7 +121,6 @@ export class ClientStream {
     },
     error: (error: unknown) => {
       if (this.connection) {
-        this.batch.flush();
         this.connection.end(errorFrame(error, this.logger, this.where));
       } else {
         this.settleWait();
@@ -136,7 +131,6 @@ export class ClientStream {
     },
     complete: () => {
       if (this.connection) {
-        this.batch.flush();
         this.connection.end();
       } else {
         this.completedEarly = true;

@@ -24,6 +24,8 @@ export type CloseReason = 'client' | 'server' | 'slow';
 export class SseConnection implements Backlogged {
   /** Set once, when the stream ends for any reason. */
   closed = false;
+  /** Whether anything was written yet (the headers go out with the first write). */
+  written = false;
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
   /** Since when (ms since the epoch) the backlog has been above the bound; 0 when it is not. */
@@ -63,32 +65,39 @@ export class SseConnection implements Backlogged {
     if (this.closed) {
       return false;
     }
+    this.written = true;
     const bound = this.maxQueuedBytes;
     if (bound === 0) {
       this.response.write(chunk, onFlushed);
       return true;
     }
     const before = this.response.writableLength;
-    const turn = currentTurn();
-    if (turn !== this.turn) {
-      this.turn = turn;
-      this.queuedAtTurnStart = before;
-    }
-    if (before <= bound) {
+    if (before > bound) {
+      // Only a client with a backlog pays for the turn bookkeeping.
+      const turn = currentTurn();
+      if (turn !== this.turn) {
+        this.turn = turn;
+        this.queuedAtTurnStart = before;
+      }
+      if (Math.min(before, this.queuedAtTurnStart) > 2 * bound + this.largestWrite) {
+        // What is left over from earlier turns (queues drain oldest first) passed the ceiling.
+        this.dropSlow();
+        return false;
+      }
+    } else if (this.largestWrite !== 0) {
       this.largestWrite = 0;
-    } else if (Math.min(before, this.queuedAtTurnStart) > 2 * bound + this.largestWrite) {
-      // What is left over from earlier turns (queues drain oldest first) passed the ceiling.
-      this.dropSlow();
-      return false;
     }
     this.response.write(chunk, onFlushed);
-    const after = this.response.writableLength;
-    if (after - before > this.largestWrite) {
-      this.largestWrite = after - before;
-    }
-    if (after > bound && this.overSince === 0 && this.watch) {
-      this.overSince = Date.now();
-      this.watch.add(this);
+    // (A string's UTF-8 takes at most 3 bytes per UTF-16 unit.)
+    if (before + (typeof chunk === 'string' ? 3 * chunk.length : chunk.length) > bound) {
+      const after = this.response.writableLength;
+      if (after - before > this.largestWrite) {
+        this.largestWrite = after - before;
+      }
+      if (after > bound && this.overSince === 0 && this.watch) {
+        this.overSince = Date.now();
+        this.watch.add(this);
+      }
     }
     return true;
   }

@@ -18,9 +18,10 @@ export interface OpenEventStream {
 }
 
 /**
- * Takes the response over from the framework and sends the event-stream
- * headers at once, keeping the headers that `@Header()`, interceptors or CORS
- * set before. Returns nothing for a HEAD request (headers only) or a client
+ * Takes the response over from the framework and writes the event-stream
+ * headers, keeping the headers that `@Header()`, interceptors or CORS set
+ * before. They go out with the first frame written in this turn; the stream
+ * opener flushes them on their own if there is none. Returns nothing for a HEAD request (headers only) or a client
  * that is already gone.
  */
 export function openEventStream(req: unknown, res: unknown): OpenEventStream | undefined {
@@ -55,7 +56,7 @@ export function openEventStream(req: unknown, res: unknown): OpenEventStream | u
     response.end();
     return undefined;
   }
-  response.flushHeaders();
+  // (The headers go out with the first write, or by flushHeaders() if nothing is written at once.)
   return { request, response };
 }
 

@@ -147,6 +147,10 @@ export class StreamOpener {
       return false;
     }
     attach(connection, route.heartbeat ?? options.heartbeat, readLastEventId(stream.request));
+    if (!connection.written && !connection.closed) {
+      // Nothing was written with them (no retry, replay or early value): send them on their own.
+      stream.response.flushHeaders();
+    }
     return true;
   }
 }

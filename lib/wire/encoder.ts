@@ -115,6 +115,10 @@ export function serializeData(value: unknown, field = 'data'): string {
 
 /** `data: …\n` lines for serialized data; one line per CRLF-, CR- or LF-separated piece. */
 export function encodeDataLines(text: string): string {
+  // Most data (all JSON) has no line break: skip the regular expression.
+  if (text.indexOf('\n') === -1 && text.indexOf('\r') === -1) {
+    return `data: ${text}\n`;
+  }
   return `data: ${text.replace(LINE_BREAKS, '\ndata: ')}\n`;
 }
 

@@ -50,7 +50,12 @@ export function messageFields(value: unknown): SseMessageFields | undefined {
   }
   let hasPayload = false;
   let hasData = false;
-  for (const key of Object.keys(value)) {
+  // (for…in: no array per value; a plain object or an instance of a class has
+  // no inherited enumerable fields unless its prototype was given some.)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) {
+      continue;
+    }
     if (!MESSAGE_KEYS.has(key)) {
       return undefined;
     }
