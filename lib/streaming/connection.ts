@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backlogged, BacklogWatch } from './backlog-watch.js';
+import type { Socket } from 'node:net';
+import { chunkedSocket, writeChunk } from './chunked-socket.js';
 import { currentTurn } from './event-loop-turn.js';
 
 /** Why a connection ended. */
@@ -35,6 +37,8 @@ export class SseConnection implements Backlogged {
   /** The turn of the event loop of the last write, and the backlog when that turn began. */
   private turn = -1;
   private queuedAtTurnStart = 0;
+  /** Where frames go once the headers are out: the socket (chunked HTTP/1.1), or `null` for `response.write()`. */
+  private socket: Socket | null | undefined = undefined;
 
   constructor(
     readonly request: IncomingMessage,
@@ -68,10 +72,10 @@ export class SseConnection implements Backlogged {
     this.written = true;
     const bound = this.maxQueuedBytes;
     if (bound === 0) {
-      this.response.write(chunk, onFlushed);
+      this.send(chunk, onFlushed);
       return true;
     }
-    const before = this.response.writableLength;
+    const before = this.queued();
     if (before > bound) {
       // Only a client with a backlog pays for the turn bookkeeping.
       const turn = currentTurn();
@@ -87,10 +91,10 @@ export class SseConnection implements Backlogged {
     } else if (this.largestWrite !== 0) {
       this.largestWrite = 0;
     }
-    this.response.write(chunk, onFlushed);
+    this.send(chunk, onFlushed);
     // (A string's UTF-8 takes at most 3 bytes per UTF-16 unit.)
     if (before + (typeof chunk === 'string' ? 3 * chunk.length : chunk.length) > bound) {
-      const after = this.response.writableLength;
+      const after = this.queued();
       if (after - before > this.largestWrite) {
         this.largestWrite = after - before;
       }
@@ -100,6 +104,24 @@ export class SseConnection implements Backlogged {
       }
     }
     return true;
+  }
+
+  /** Unsent bytes; once frames go straight to the socket, only the socket holds any. */
+  private queued(): number {
+    return this.socket ? this.socket.writableLength : this.response.writableLength;
+  }
+
+  /** One whole frame (or several) to the client, in one write. */
+  private send(chunk: string | Buffer, onFlushed: (() => void) | undefined): void {
+    const socket = this.socket;
+    if (socket) {
+      writeChunk(socket, chunk, onFlushed);
+      return;
+    }
+    this.response.write(chunk, onFlushed);
+    if (socket === undefined) {
+      this.socket = chunkedSocket(this.response);
+    }
   }
 
   checkBacklog(now: number, timeoutMs: number): boolean {
