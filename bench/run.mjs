@@ -8,6 +8,7 @@
 //
 //   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3 --only fastify --cpu-prof]
 //   npm run bench -- --only Redis       # the two-instance runs and what they are compared with
+//   npm run bench -- --only tokens      # only the per-client table (tokens.mjs; also npm run bench:tokens)
 // --cpu-prof writes each server's CPU profile to bench/profiles/.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { redisServerAvailable, startRedis } from './redis.mjs';
+import { runTokenBench } from './tokens.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,7 +72,7 @@ const SERVERS = {
   },
 };
 const onRedis = (name) => SERVERS[name].instances !== undefined;
-let names = Object.keys(SERVERS).filter((name) => !args.only || name.includes(args.only));
+let names = Object.keys(SERVERS).filter((name) => !args.only || (args.only !== 'tokens' && name.includes(args.only)));
 if (args.only && names.some(onRedis)) {
   // A Redis row means little without the in-memory row it is compared with.
   names = [...new Set([...names.filter((name) => !onRedis(name)), ...names.filter(onRedis).map((name) => SERVERS[name].memory), ...names.filter(onRedis)])];
@@ -239,3 +241,9 @@ if (shared.length) {
   }
 }
 redis?.stop();
+
+// The second table: one Observable per client (LLM tokens, job logs).
+if (!args.only || args.only === 'tokens') {
+  await runTokenBench({ clients: 1000, tokens: 200, interval: 10, runs: RUNS, cpuProf: args['cpu-prof'] }, children);
+}
+process.exit(0);

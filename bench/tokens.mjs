@@ -16,7 +16,6 @@ export const TOKEN_SERVERS = {
   'sse-channel (express)': { script: here('servers/tokens-sse-channel.mjs'), args: ['express'] },
   'sse-channel (fastify)': { script: here('servers/tokens-sse-channel.mjs'), args: ['fastify'] },
   'Nest @Sse()': { script: here('servers/tokens-nest-sse.mjs'), args: [] },
-  ...(process.env.TOKENS_EXTRA ? Object.fromEntries(process.env.TOKENS_EXTRA.split(',').map((file) => [file, { script: file, args: [] }])) : {}),
 };
 
 function call(child, message, reply) {
