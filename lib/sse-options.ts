@@ -17,6 +17,8 @@ import {
   DEFAULT_SLOW_CLIENT_TIMEOUT,
   DEFAULT_TOTAL_HISTORY_BYTES,
   DEFAULT_MAX_HEADER_DELAY,
+  DEFAULT_END_EVENT,
+  DEFAULT_ENDED_TTL,
 } from './sse.constants.js';
 
 const MODULE_OPTION_KEYS = [
@@ -32,6 +34,8 @@ const MODULE_OPTION_KEYS = [
   'maxHeaderDelay',
   'serialize',
   'resetEvent',
+  'endEvent',
+  'endedTtl',
   'channels',
   'historyTtl',
   'shutdownEvent',
@@ -39,7 +43,7 @@ const MODULE_OPTION_KEYS = [
 ] as const;
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
-const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes', 'maxHeaderDelay', 'serialize'] as const;
+const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes', 'maxHeaderDelay', 'serialize', 'from'] as const;
 
 function assertFunction(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
@@ -84,6 +88,10 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.resetEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.resetEvent, 'resetEvent'));
   }
+  if (options.endEvent !== undefined) {
+    rethrowAs(where, () => assertEventName(options.endEvent, 'endEvent'));
+  }
+  assertCount(`${where}.endedTtl`, options.endedTtl, 'milliseconds an ended channel is remembered');
   if (options.shutdownEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.shutdownEvent, 'shutdownEvent'));
   }
@@ -116,6 +124,8 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     maxHeaderDelay: options.maxHeaderDelay ?? DEFAULT_MAX_HEADER_DELAY,
     serialize: options.serialize,
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
+    endEvent: options.endEvent || DEFAULT_END_EVENT,
+    endedTtl: options.endedTtl ?? DEFAULT_ENDED_TTL,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
     transport: options.transport,
@@ -154,4 +164,7 @@ export function assertRouteOptions(where: string, channel: unknown, options: Sse
   assertCount(`${where} option maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
   assertCount(`${where} option maxHeaderDelay`, options.maxHeaderDelay, 'milliseconds; 0 sends the headers at once');
   assertFunction(`${where} option serialize`, options.serialize);
+  if (options.from !== undefined && options.from !== 'start' && options.from !== 'live') {
+    throw new Error(messages.invalidOptionValue(`${where} option from`, options.from, "use 'start' (the channel's history first) or 'live'."));
+  }
 }

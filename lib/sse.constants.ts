@@ -14,3 +14,7 @@ export const DEFAULT_RESET_EVENT = 'sse-reset';
 export const DEFAULT_SLOW_CLIENT_TIMEOUT = 1000;
 export const DEFAULT_TOTAL_HISTORY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_HEADER_DELAY = 1000;
+export const DEFAULT_END_EVENT = 'sse-end';
+export const DEFAULT_ENDED_TTL = 24 * 60 * 60 * 1000;
+/** How many ended channels are remembered at most (the oldest are forgotten first). */
+export const MAX_ENDED_REMEMBERED = 100_000;

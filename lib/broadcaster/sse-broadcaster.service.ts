@@ -1,5 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { Subscription, type Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { assertKnownKeys } from '../util/assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
@@ -8,10 +8,11 @@ import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { assertEventName, assertId, SseEncodingError, serializeData } from '../wire/encoder.js';
-import { messageFields } from '../wire/message.js';
 import { SseChannelHandle } from './sse-channel-handle.js';
 import type { SsePublishOptions } from './sse-publish-options.interface.js';
 import type { SseTotals } from './sse-totals.interface.js';
+import { ChannelSources } from './channel-sources.js';
+import type { SseConnectOptions } from './sse-connect-options.interface.js';
 
 const PUBLISH_OPTION_KEYS = ['event', 'id'];
 
@@ -24,12 +25,17 @@ const PUBLISH_OPTION_KEYS = ['event', 'id'];
 @Injectable()
 export class SseBroadcaster implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
-  private readonly sources = new Set<Subscription>();
+  private readonly sources: ChannelSources;
 
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly tracker: ConnectionTracker,
-  ) {}
+  ) {
+    this.sources = new ChannelSources(registry, {
+      publish: (channel, data, options) => this.publish(channel, data, options),
+      endChannel: (channel, reason) => this.endChannel(channel, reason),
+    });
+  }
 
   /**
    * Sends one event to every client of `channel`, on every route that streams
@@ -66,6 +72,12 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
         }
       }
     }
+    if (event === this.registry.endEvent) {
+      throw new SseEncodingError(messages.reservedEndEvent(event));
+    }
+    if (this.registry.get(channel)?.endId !== undefined) {
+      throw new SseEncodingError(messages.channelEnded(channel));
+    }
     const serialize = this.registry.serialize;
     const text = serializeData(serialize ? serialize(data) : data, 'data');
     return this.registry.publish(channel, text, event || undefined, id);
@@ -74,49 +86,44 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   /**
    * Turns an Observable into `channel`'s events — each value plain data or an
    * {@link SseMessage} with `data` (and optional `event`, `id`) — until the
-   * subscription is unsubscribed or the application shuts down. A value that
-   * cannot be sent is logged and skipped; an error of the source is logged and
-   * ends the subscription. The channel's clients are not affected either way.
+   * subscription is unsubscribed, the channel ends, or the application shuts
+   * down. A value that cannot be sent is logged and skipped; an error of the
+   * source is logged and ends the subscription. With `{ end: true }` the
+   * source is a run: its completion (or error) ends the channel; with
+   * `{ cancelWhenIdle: ms }` it stops when nobody has listened for that long.
    */
-  connect<T>(channel: string, source$: Observable<T | SseMessage<T>>): Subscription {
+  connect<T>(channel: string, source$: Observable<T | SseMessage<T>>, options?: SseConnectOptions): Subscription {
     assertChannelName(channel);
-    const skipped = (error: unknown) =>
-      this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error)?.message ?? String(error)}`);
-    // Made first: a source that completes (or fails) while it is being
-    // subscribed to — of(value) — ends a subscription that exists already.
-    const subscription = new Subscription();
-    this.sources.add(subscription);
-    subscription.add(() => this.sources.delete(subscription));
-    const inner = source$.subscribe({
-      next: (value) => {
-        try {
-          let published: Promise<string>;
-          const message = messageFields(value);
-          if (message) {
-            if (message.data === undefined) {
-              throw new SseEncodingError(messages.channelMessageWithoutData(channel));
-            }
-            const id = typeof message.id === 'number' ? String(message.id) : message.id;
-            published = this.publish(channel, message.data, { event: message.event ?? message.type, id });
-          } else {
-            published = this.publish(channel, value);
-          }
-          published.catch(skipped);
-        } catch (error) {
-          skipped(error);
-        }
-      },
-      error: (error: unknown) => {
-        this.logger.error(
-          `connect(${messages.quote(channel)}): the source Observable failed and stopped feeding the channel.`,
-          error instanceof Error ? error.stack : String(error),
-        );
-        subscription.unsubscribe();
-      },
-      complete: () => subscription.unsubscribe(),
+    return this.sources.connect(channel, source$, options);
+  }
+
+  /**
+   * Ends `channel`: every client gets what was published, then the
+   * `endEvent` (data `{"channel": …, "reason": "ended"}`), then the end of
+   * its response; a client back with the end event's id gets `204 No
+   * Content`. A source `connect()`ed to it stops. The channel takes no more
+   * events until it is dropped. On Redis it ends on every instance.
+   *
+   * @returns the end event's id (the existing one if it had ended already)
+   */
+  end(channel: string): Promise<string | undefined> {
+    assertChannelName(channel);
+    return this.endChannel(channel, 'ended');
+  }
+
+  private endChannel(channel: string, reason: 'complete' | 'error' | 'ended'): Promise<string | undefined> {
+    this.sources.stop(channel);
+    const ended = this.registry.get(channel)?.endId;
+    if (ended !== undefined) {
+      return Promise.resolve(ended);
+    }
+    const data = JSON.stringify({ channel, reason });
+    return this.registry.publish(channel, data, this.registry.endEvent, undefined).catch((error: unknown) => {
+      if (error instanceof SseEncodingError) {
+        return this.registry.endIdOf(channel); // ended meanwhile (on another instance)
+      }
+      throw error;
     });
-    subscription.add(inner);
-    return subscription;
   }
 
   /** A handle bound to one channel. */
@@ -166,10 +173,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
 
   /** Stops every `connect()`ed source. */
   beforeApplicationShutdown(): void {
-    for (const subscription of [...this.sources]) {
-      subscription.unsubscribe();
-    }
-    this.sources.clear();
+    this.sources.stopAll();
   }
 }
 

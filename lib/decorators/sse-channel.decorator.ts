@@ -53,6 +53,7 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
       maxQueuedBytes: options.maxQueuedBytes,
       maxHeaderDelay: options.maxHeaderDelay,
       serialize: options.serialize,
+      from: options.from,
       handlerName,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;

@@ -118,6 +118,22 @@ export interface SseModuleOptions {
    */
   channels?: Record<string, SseChannelSettings>;
   /**
+   * Name of the event that ends a channel (`broadcaster.end()`, or a source
+   * `connect()`ed with `{ end: true }` that completes): every client gets it —
+   * data `{"channel": "…", "reason": "complete" | "error" | "ended"}`, with the
+   * channel's next id — then its response ends. Published events may not use
+   * this name.
+   * @default 'sse-end'
+   */
+  endEvent?: string;
+  /**
+   * How long, in ms, an ended channel is remembered after it is dropped, so
+   * that a client reconnecting with the end event's id gets `204 No Content`
+   * (and `EventSource` stops) instead of waiting on a channel that is over.
+   * @default 86400000 (24 hours)
+   */
+  endedTtl?: number;
+  /**
    * Name of the event a client gets when its `Last-Event-ID` cannot be resumed
    * (older than the history, or unknown): a signal to reload its state.
    * @default 'sse-reset'

@@ -30,6 +30,15 @@ export interface SseRouteOptions {
   maxQueuedBytes?: number;
   /** Overrides the module's `maxHeaderDelay` for this per-client route (0: headers at once). */
   maxHeaderDelay?: number;
+  /**
+   * Where a client that connects without `Last-Event-ID` starts: `'live'`
+   * (what is published from now on) or `'start'` (everything the channel
+   * still has first — a run's client that opens late sees the answer from its
+   * first token). Channel routes only; a per-client Observable is the
+   * handler's own.
+   * @default 'live'
+   */
+  from?: 'start' | 'live';
   /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
   serialize?: (data: unknown) => unknown;
 }

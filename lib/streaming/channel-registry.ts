@@ -8,13 +8,15 @@ import {
 } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
-import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import { MAX_ENDED_REMEMBERED, SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
 import { Channel, type ChannelHooks } from './channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
+import { EndedChannels } from './ended-channels.js';
 import { HistoryBudget } from './history-budget.js';
+import { IdleWatch } from './idle-watch.js';
 import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from './local-feeds.js';
 import { SharedFeeds } from './shared-feeds.js';
@@ -32,6 +34,10 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** The bound on the history of all channels together. */
   readonly historyBudget: HistoryBudget;
   private readonly channels = new Map<string, Channel>();
+  /** `cancelWhenIdle` watches, by channel. */
+  private readonly idleWatches = new Map<string, Set<IdleWatch>>();
+  /** Channels that ended, for a while after they are dropped. */
+  private readonly ended: EndedChannels;
   private readonly settings: ChannelSettingsResolver;
   private readonly source: FeedSource;
   private readonly sweeper: IdleSweeper<Channel>;
@@ -44,6 +50,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   constructor(@Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions) {
     this.settings = new ChannelSettingsResolver(options);
     this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
+    this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
       ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure)
       : new LocalFeeds(this, this.historyBudget);
@@ -52,6 +59,36 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       this.stop = reject;
     });
     this.stopping.catch(() => undefined);
+  }
+
+  /** The event that ends a channel (`endEvent`). */
+  get endEvent(): string {
+    return this.options.endEvent;
+  }
+
+  /**
+   * Calls `onIdle` once `name` has had no client for `ms` — counted from now
+   * if it has none, and from whenever its last client leaves (on a shared
+   * transport, no client on any instance). @returns what stops watching
+   */
+  watchIdle(name: string, ms: number, onIdle: () => void): () => void {
+    const watch = new IdleWatch(ms, onIdle, () => this.channels.get(name)?.clientCount ?? 0, () =>
+      this.source.listeners ? this.source.listeners(name) : Promise.resolve(0),
+    );
+    let watches = this.idleWatches.get(name);
+    if (!watches) {
+      watches = new Set();
+      this.idleWatches.set(name, watches);
+    }
+    watches.add(watch);
+    watch.arm();
+    return () => {
+      watch.stop();
+      watches.delete(watch);
+      if (watches.size === 0 && this.idleWatches.get(name) === watches) {
+        this.idleWatches.delete(name);
+      }
+    };
   }
 
   /** What is done to published data before it is serialized (the `serialize` option). */
@@ -81,7 +118,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     let channel = this.channels.get(name);
     if (!channel) {
       const settings = this.settings.for(name);
-      const created = new Channel(name, settings.resetEvent, (sink) => this.source.create(name, settings, sink), this.hooks);
+      const created = new Channel(name, settings, (sink) => this.source.create(name, settings, sink), this.hooks);
       // A feed that cannot start (a shared one that could not subscribe) takes its channel with it.
       created.feed.ready?.catch(() => this.drop(created));
       this.channels.set(name, created);
@@ -90,6 +127,11 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       channel = created;
     }
     return channel;
+  }
+
+  /** The end event's id of a channel that has ended (live, or remembered after it was dropped). */
+  endIdOf(name: string): string | undefined {
+    return this.channels.get(name)?.endId ?? this.ended.endIdOf(name);
   }
 
   feedOf(name: string): ChannelFeed {
@@ -123,7 +165,15 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** Publishes one validated, serialized event; resolves with its id. */
   publish(channel: string, data: string, event: string | undefined, id: string | undefined): Promise<string> {
     const { history } = this.settings.for(channel);
-    return this.source.publish({ channel, event, data, id, history, historyTtl: this.options.historyTtl } satisfies SseTransportPublish);
+    return this.source.publish({
+      channel,
+      event,
+      data,
+      id,
+      history,
+      historyTtl: this.options.historyTtl,
+      endEvent: this.options.endEvent,
+    } satisfies SseTransportPublish);
   }
 
   /** Drops the channel if it holds nothing worth keeping (no clients, nobody about to join, no history of its own). */
@@ -154,6 +204,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   }
 
   private readonly keepOrDrop = (channel: Channel): void => {
+    this.idleWatches.get(channel.name)?.forEach((watch) => watch.arm());
     this.disposeIfIdle(channel.name);
     if (this.channels.has(channel.name)) {
       this.sweeper.watch();
@@ -164,6 +215,19 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.readFailures.report((count) => messages.historyReadFailed(channel, count, error));
   };
 
+  private readonly rememberEnd = (channel: Channel): void => {
+    this.ended.remember(channel.name, channel.endId!);
+  };
+
+  private readonly busy = (channel: Channel): void => {
+    this.idleWatches.get(channel.name)?.forEach((watch) => watch.stop());
+  };
+
   /** What every channel tells the registry (one object for all of them). */
-  private readonly hooks: ChannelHooks = { onIdle: this.keepOrDrop, onReadFailure: this.reportReadFailure };
+  private readonly hooks: ChannelHooks = {
+    onBusy: this.busy,
+    onIdle: this.keepOrDrop,
+    onReadFailure: this.reportReadFailure,
+    onEnded: this.rememberEnd,
+  };
 }

@@ -18,7 +18,12 @@ export class ChannelSettingsResolver {
   private readonly defaults: ChannelSettings;
 
   constructor(options: ResolvedSseModuleOptions) {
-    this.defaults = { history: options.history, historyBytes: options.historyBytes, resetEvent: options.resetEvent };
+    this.defaults = {
+      history: options.history,
+      historyBytes: options.historyBytes,
+      resetEvent: options.resetEvent,
+      endEvent: options.endEvent,
+    };
     for (const [name, override] of Object.entries(options.channels)) {
       const settings = { ...this.defaults, ...override };
       if (name.includes(':')) {

@@ -1,7 +1,7 @@
 import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
 import type { CloseReason, SseConnection } from './connection.js';
-import type { ChannelFeed, FeedSink, Missed, ResetReason } from './feed.js';
+import { FROM_START, type ChannelFeed, type FeedSink, type Missed, type ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 
@@ -16,10 +16,22 @@ export interface ChannelStats {
 
 /** What a channel tells its owner. */
 export interface ChannelHooks {
+  /** The channel got its first client. */
+  onBusy(channel: Channel): void;
   /** The channel has no clients left. */
   onIdle(channel: Channel): void;
   /** Reading what a client missed failed (it is disconnected and reconnects with its id). */
   onReadFailure(channel: string, error: unknown): void;
+  /** The channel has ended (its end event went by): it takes no more events. */
+  onEnded(channel: Channel): void;
+}
+
+/** The event names a channel needs to know. */
+export interface ChannelEvents {
+  /** Sent to a client whose `Last-Event-ID` cannot be resumed. */
+  readonly resetEvent: string;
+  /** Ends the channel: every client gets it, then the end of its response. */
+  readonly endEvent: string;
 }
 
 /**
@@ -45,13 +57,14 @@ export class Channel implements FeedSink {
   private readonly catchingUp = new Set<SseConnection>();
   private clients = 0;
   private readonly counters = { published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
+  /** The end event, once the channel has ended. */
+  private endEntry: ChannelEvent | undefined;
   /** This turn's events for the live clients (made when the first client joins). */
   private batch: TurnBatcher<ChannelEvent> | undefined;
 
   constructor(
     readonly name: string,
-    /** The event a client gets when its `Last-Event-ID` cannot be resumed. */
-    private readonly resetEvent: string,
+    private readonly events: ChannelEvents,
     feed: (sink: FeedSink) => ChannelFeed,
     private readonly hooks: ChannelHooks,
   ) {
@@ -67,6 +80,11 @@ export class Channel implements FeedSink {
     return { clients: this.clients, ...this.counters };
   }
 
+  /** The id of the end event, once the channel has ended. */
+  get endId(): string | undefined {
+    return this.endEntry?.id;
+  }
+
   /** Whether the channel holds nothing worth keeping: no clients, nobody about to join, no history only it has. */
   get isDisposable(): boolean {
     return this.clients === 0 && this.waiting === 0 && !this.feed.keepsHistory;
@@ -75,8 +93,20 @@ export class Channel implements FeedSink {
   /** A new event from the feed: to the live clients, in this turn's write. */
   append(entry: ChannelEvent): void {
     this.counters.published++;
+    this.noteEnd(entry);
     if (this.groups.size > 0) {
       this.batch!.add(entry);
+    }
+  }
+
+  seed(entry: ChannelEvent): void {
+    this.noteEnd(entry);
+  }
+
+  private noteEnd(entry: ChannelEvent): void {
+    if (entry.event === this.events.endEvent && this.endEntry === undefined) {
+      this.endEntry = entry;
+      this.hooks.onEnded(this);
     }
   }
 
@@ -90,12 +120,13 @@ export class Channel implements FeedSink {
     this.batch.flush();
     if (this.clients++ === 0) {
       this.feed.setActive(true);
+      this.hooks.onBusy(this);
     }
     this.idleSince = Infinity;
     // A member from here on, live only once it has what it missed.
     this.catchingUp.add(connection);
     if (lastEventId === undefined || lastEventId === '' || lastEventId === this.feed.lastId) {
-      this.goLive(connection);
+      this.goLive(connection, lastEventId);
     } else {
       this.catchUp(connection, lastEventId);
     }
@@ -162,11 +193,11 @@ export class Channel implements FeedSink {
     if (!this.isCatchingUp(connection)) {
       return;
     }
-    if ('reset' in missed) {
-      this.sendReset(connection, lastEventId, missed.reset);
-      this.goLive(connection);
-    } else if (missed.events.length === 0) {
-      this.goLive(connection);
+    if (missed.reset) {
+      this.sendReset(connection, lastEventId === FROM_START ? '' : lastEventId, missed.reset);
+    }
+    if (missed.events.length === 0) {
+      this.goLive(connection, lastEventId);
     } else {
       this.replay(connection, missed.events, 0);
     }
@@ -186,12 +217,19 @@ export class Channel implements FeedSink {
     const budget = connection.maxQueuedBytes > 0 ? connection.maxQueuedBytes / 2 : Infinity;
     let text = '';
     let end = start;
-    while (end < events.length && (end === start || text.length + events[end].body.length <= budget)) {
+    let finished = false;
+    while (end < events.length && !finished && (end === start || text.length + events[end].body.length <= budget)) {
       text += withEventName(events[end].event ?? connection.eventName, events[end].body);
+      finished = events[end].event === this.events.endEvent;
       end++;
     }
     this.counters.replayed += end - start;
-    if (end === events.length) {
+    if (finished) {
+      // The end event: nothing comes after it.
+      this.catchingUp.delete(connection);
+      connection.write(text);
+      connection.end();
+    } else if (end === events.length) {
       connection.write(text);
       this.catchUp(connection, events[end - 1].id);
     } else {
@@ -202,13 +240,28 @@ export class Channel implements FeedSink {
   private sendReset(connection: SseConnection, lastEventId: string, reason: ResetReason): void {
     this.counters.resets++;
     connection.write(
-      encodeFrame({ event: this.resetEvent, id: this.feed.lastId, data: JSON.stringify({ reason, lastEventId, channel: this.name }) }),
+      encodeFrame({
+        event: this.events.resetEvent,
+        id: this.feed.lastId,
+        data: JSON.stringify({ reason, lastEventId, channel: this.name }),
+      }),
     );
   }
 
-  /** Moves a client that has all it missed into its live group (unless it is gone). */
-  private goLive(connection: SseConnection): void {
+  /**
+   * Moves a client that has all it missed into its live group (unless it is
+   * gone). On an ended channel it gets the end event instead (unless the end
+   * is what it saw last), then the end of its response.
+   */
+  private goLive(connection: SseConnection, lastSeen?: string): void {
     if (!this.catchingUp.delete(connection) || connection.closed) {
+      return;
+    }
+    if (this.endEntry) {
+      if (lastSeen !== this.endEntry.id) {
+        connection.write(withEventName(this.endEntry.event!, this.endEntry.body));
+      }
+      connection.end();
       return;
     }
     let group = this.groups.get(connection.eventName);
@@ -233,6 +286,14 @@ export class Channel implements FeedSink {
       const bytes = Buffer.from(text, 'utf8');
       for (const connection of group) {
         connection.write(bytes);
+      }
+    }
+    if (this.endEntry && events.includes(this.endEntry)) {
+      // The channel has ended: its live clients had the end event; their responses end.
+      for (const group of [...this.groups.values()]) {
+        for (const connection of [...group]) {
+          connection.end();
+        }
       }
     }
   }

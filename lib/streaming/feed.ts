@@ -4,14 +4,26 @@ import type { ChannelEvent } from './history.js';
 /** Why a client's `Last-Event-ID` could not be resumed. */
 export type ResetReason = 'history-exceeded' | 'unknown-id';
 
-/** What a client resuming after an id missed: the events, in order (none: it is up to date), or why it cannot be told. */
-export type Missed = { readonly events: readonly ChannelEvent[] } | { readonly reset: ResetReason };
+/**
+ * What a client resuming after an id missed: the events, in order (none: it
+ * is up to date), and — when some of what it missed is gone — why (it gets
+ * the reset event first).
+ */
+export interface Missed {
+  readonly events: readonly ChannelEvent[];
+  readonly reset?: ResetReason;
+}
 
 export const UP_TO_DATE: Missed = { events: [] };
+
+/** The cursor of a client that wants everything the channel still has (`from: 'start'`); never an id (ids hold no NUL). */
+export const FROM_START = '\0start';
 
 /** What a feed hands its new events to, in order: its channel. */
 export interface FeedSink {
   append(entry: ChannelEvent): void;
+  /** The newest event already in the shared history when the feed started (not delivered: it is past). */
+  seed(entry: ChannelEvent): void;
 }
 
 /** How a channel keeps its past. */
@@ -19,6 +31,8 @@ export interface ChannelSettings {
   history: number;
   historyBytes: number;
   resetEvent: string;
+  /** The event that ends a channel (a finished run): `endEvent`. */
+  endEvent: string;
 }
 
 /**
@@ -66,5 +80,7 @@ export interface FeedSource {
   create(name: string, settings: ChannelSettings, sink: FeedSink): ChannelFeed;
   /** Publishes one validated, serialized event; resolves with its id. */
   publish(request: SseTransportPublish): Promise<string>;
+  /** How many instances have clients on the channel (shared feeds whose transport can tell). */
+  listeners?(channel: string): Promise<number>;
   close(): Promise<void> | void;
 }

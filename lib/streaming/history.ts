@@ -108,6 +108,16 @@ export class EventHistory implements BudgetedHistory {
     }
   }
 
+  /** Every event kept, oldest first. */
+  all(): ChannelEvent[] {
+    return this.events.slice(this.head);
+  }
+
+  /** Whether an event was ever dropped from it (by its bounds or the budget). */
+  get hasDropped(): boolean {
+    return this.floor !== undefined;
+  }
+
   /**
    * The events after the one with `id`, oldest first, or `undefined` when the
    * id is not in the history (too old, or never seen).

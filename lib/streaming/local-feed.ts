@@ -1,5 +1,5 @@
 import { encodeEventBody } from '../wire/encoder.js';
-import { UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
 
@@ -46,6 +46,10 @@ export class LocalFeed implements ChannelFeed {
   }
 
   missed(lastEventId: string): Missed {
+    if (lastEventId === FROM_START) {
+      // Everything still here; the reset first if the oldest is gone already.
+      return { events: this.history.all(), reset: this.history.hasDropped ? 'history-exceeded' : undefined };
+    }
     if (lastEventId === this.lastId) {
       return UP_TO_DATE;
     }
@@ -54,7 +58,7 @@ export class LocalFeed implements ChannelFeed {
       return { events };
     }
     const ours = this.lastId !== undefined && lastEventId.startsWith(`${this.epoch}-`);
-    return { reset: ours ? 'history-exceeded' : 'unknown-id' };
+    return { events: [], reset: ours ? 'history-exceeded' : 'unknown-id' };
   }
 
   setActive(active: boolean): void {

@@ -18,15 +18,13 @@ export interface OpenEventStream {
 }
 
 /**
- * Takes the response over from the framework and writes the event-stream
- * headers, keeping the headers that `@Header()`, interceptors or CORS set
- * before. They go out with the first frame written in this turn; the stream
- * opener flushes them on their own if there is none. Returns nothing for a HEAD request (headers only) or a client
- * that is already gone.
+ * Takes the response over from the framework, keeping the headers that
+ * `@Header()`, interceptors or CORS set before; `undefined` when it is over
+ * already (a client gone, or a response sent).
  */
-export function openEventStream(req: unknown, res: unknown): OpenEventStream | undefined {
+function takeOver(req: unknown, res: unknown): OpenEventStream | undefined {
   const reply = res as FrameworkResponse;
-  const request = (req as FrameworkRequest).raw ?? (req as IncomingMessage);
+  const request = rawRequest(req);
   const response = rawResponse(res);
   if (typeof reply.hijack === 'function') {
     // Fastify keeps headers set through the reply on the reply until it sends.
@@ -43,6 +41,21 @@ export function openEventStream(req: unknown, res: unknown): OpenEventStream | u
   if (response.headersSent || response.destroyed || response.writableEnded || request.socket?.destroyed) {
     return undefined;
   }
+  return { request, response };
+}
+
+/**
+ * Takes the response over and writes the event-stream headers. They go out
+ * with the first frame written in this turn; the stream opener flushes them
+ * on their own if there is none. Returns nothing for a HEAD request (headers
+ * only) or a client that is already gone.
+ */
+export function openEventStream(req: unknown, res: unknown): OpenEventStream | undefined {
+  const stream = takeOver(req, res);
+  if (!stream) {
+    return undefined;
+  }
+  const { request, response } = stream;
   const headers: OutgoingHttpHeaders = {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache, no-transform',
@@ -56,8 +69,24 @@ export function openEventStream(req: unknown, res: unknown): OpenEventStream | u
     response.end();
     return undefined;
   }
-  // (The headers go out with the first write, or by flushHeaders() if nothing is written at once.)
-  return { request, response };
+  return stream;
+}
+
+/**
+ * Answers `204 No Content` — what makes an `EventSource` stop reconnecting —
+ * to a client whose channel is over for it.
+ */
+export function answerNoContent(req: unknown, res: unknown): void {
+  const stream = takeOver(req, res);
+  if (stream) {
+    stream.response.writeHead(204, { 'cache-control': 'no-cache, no-transform' });
+    stream.response.end();
+  }
+}
+
+/** The raw Node request under a framework's request (Fastify's wraps it). */
+export function rawRequest(req: unknown): IncomingMessage {
+  return (req as FrameworkRequest).raw ?? (req as IncomingMessage);
 }
 
 /** The raw Node response under a framework's response (Fastify's reply wraps it). */

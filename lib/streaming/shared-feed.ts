@@ -1,6 +1,6 @@
 import type { SseTransport, SseTransportEvent } from '../transport/sse-transport.interface.js';
 import { encodeEventBody } from '../wire/encoder.js';
-import { UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory, type ChannelEvent } from './history.js';
 
@@ -47,7 +47,7 @@ export class SharedFeed implements ChannelFeed {
     private readonly onDispose: (feed: SharedFeed) => void,
   ) {
     this.history = new EventHistory(settings.history, settings.historyBytes, budget);
-    this.ready = remote.subscribe(name).then((newestId) => this.start(newestId));
+    this.ready = remote.subscribe(name).then((newest) => this.start(newest));
   }
 
   get historySize(): number {
@@ -112,9 +112,12 @@ export class SharedFeed implements ChannelFeed {
 
   /** Resumes from a transport id: from the local window when it has all of it, else from the shared history. */
   missed(lastEventId: string): Missed | Promise<Missed> {
+    if (lastEventId === FROM_START) {
+      return this.readShared('0-0', true);
+    }
     const cursor = this.remote.parseId(lastEventId);
     if (cursor === undefined) {
-      return { reset: 'unknown-id' };
+      return { events: [], reset: 'unknown-id' };
     }
     return this.missedAfter(cursor);
   }
@@ -132,9 +135,13 @@ export class SharedFeed implements ChannelFeed {
     }
   }
 
-  /** The feed is subscribed and `newestId` was the newest id then; later events go to the channel. */
-  private start(newestId: string | undefined): void {
-    this.lastId = newestId ?? '0-0';
+  /** The feed is subscribed and `newest` was the newest event then; later events go to the channel. */
+  private start(newest: SseTransportEvent | undefined): void {
+    this.lastId = newest?.id ?? '0-0';
+    if (newest) {
+      // (A run that ended elsewhere: its end event is the newest.)
+      this.sink.seed(toEntry(newest));
+    }
     this.history.startAfter(this.lastId);
     if (this.lostBeforeStart) {
       // `newestId` may have been read before events the lost subscription missed.
@@ -162,16 +169,21 @@ export class SharedFeed implements ChannelFeed {
    * read for from the feed's own last event, so that what is read moves the
    * whole channel forward without a gap.
    */
-  private async readShared(cursor: string): Promise<Missed> {
+  private async readShared(cursor: string, fromStart = false): Promise<Missed> {
     const { remote } = this;
     const from = remote.compareIds(cursor, this.lastId!) > 0 ? this.lastId! : cursor;
     const { events, lastId, trimmedUpTo } = await remote.read(this.name, from, REMOTE_BATCH);
     const entries = this.acceptAll(events, from);
+    if (fromStart) {
+      // Everything the Stream still has (the reset first if its oldest are gone), then on from the last.
+      const trimmed = trimmedUpTo !== undefined;
+      return { events: entries, reset: trimmed ? 'history-exceeded' : undefined };
+    }
     if (lastId === undefined || remote.compareIds(cursor, lastId) > 0) {
-      return { reset: 'unknown-id' };
+      return { events: [], reset: 'unknown-id' };
     }
     if (trimmedUpTo !== undefined && remote.compareIds(cursor, trimmedUpTo) < 0) {
-      return { reset: 'history-exceeded' };
+      return { events: [], reset: 'history-exceeded' };
     }
     const first = entries.findIndex((entry) => remote.compareIds(entry.id, cursor) > 0);
     // Nothing after the client's id when read: whatever came since is in the local window.

@@ -48,6 +48,10 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     return this.transport.publish(request);
   }
 
+  listeners(channel: string): Promise<number> {
+    return this.transport.countSubscribers ? this.transport.countSubscribers(channel) : Promise.resolve(0);
+  }
+
   deliver(channel: string, event: SseTransportEvent): void {
     this.feeds.get(channel)?.receive(event);
   }

@@ -8,7 +8,8 @@ import { ChannelRegistry } from './channel-registry.js';
 import { SseConnection } from './connection.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { ClientStream } from './client-stream.js';
-import { openEventStream, rawResponse, readLastEventId } from './open-event-stream.js';
+import { FROM_START } from './feed.js';
+import { answerNoContent, openEventStream, rawRequest, rawResponse, readLastEventId } from './open-event-stream.js';
 import type { StreamSlot } from './stream-slot.js';
 
 /** What a route asks of its streams (its `@SseChannel()` options). */
@@ -20,6 +21,8 @@ export interface StreamRoute {
   readonly maxQueuedBytes?: number;
   readonly maxHeaderDelay?: number;
   readonly serialize?: (data: unknown) => unknown;
+  /** Where a client without `Last-Event-ID` starts on a channel. */
+  readonly from?: 'start' | 'live';
   /** `Class.method`, for messages. */
   readonly handlerName: string;
 }
@@ -94,6 +97,12 @@ export class StreamOpener {
       }
       return;
     }
+    // A client back with the id of the end of a channel that is over gets 204: EventSource stops.
+    const lastEventId = readLastEventId(rawRequest(req));
+    if (lastEventId !== undefined && lastEventId === this.registry.endIdOf(decision.channel)) {
+      answerNoContent(req, res);
+      return;
+    }
     // The first client of a shared channel on this instance waits until the
     // channel is subscribed: whatever is published once it has the response
     // headers reaches it.
@@ -104,9 +113,15 @@ export class StreamOpener {
       throw new ServiceUnavailableException(messages.channelUnavailable(decision.channel, error));
     }
     try {
-      this.start(route, req, res, (connection, heartbeat, lastEventId) => {
+      if (lastEventId !== undefined && lastEventId === channel.endId) {
+        // (Learnt when subscribing: the run ended on another instance.)
+        answerNoContent(req, res);
+        return;
+      }
+      const from = lastEventId ?? (route.from === 'start' ? FROM_START : undefined);
+      this.start(route, req, res, (connection, heartbeat) => {
         this.tracker.track(connection, slot, heartbeat, (reason) => channel.leave(connection, reason));
-        channel.join(connection, lastEventId);
+        channel.join(connection, from);
       });
     } finally {
       this.registry.release(channel);
@@ -121,7 +136,7 @@ export class StreamOpener {
     route: StreamRoute,
     req: unknown,
     res: unknown,
-    attach: (connection: SseConnection, heartbeat: number, lastEventId: string | undefined) => void,
+    attach: (connection: SseConnection, heartbeat: number) => void,
   ): boolean {
     const stream = openEventStream(req, res);
     if (!stream) {
@@ -146,7 +161,7 @@ export class StreamOpener {
       connection.end(undefined, true);
       return false;
     }
-    attach(connection, route.heartbeat ?? options.heartbeat, readLastEventId(stream.request));
+    attach(connection, route.heartbeat ?? options.heartbeat);
     if (!connection.written && !connection.closed) {
       // Nothing was written with them (no retry, replay or early value): send them on their own.
       stream.response.flushHeaders();

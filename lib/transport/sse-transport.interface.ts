@@ -27,6 +27,8 @@ export interface SseTransportPublish {
   readonly history: number;
   /** Milliseconds an idle channel's history is kept (`historyTtl`; 0 for good). */
   readonly historyTtl: number;
+  /** The end event's name (`endEvent`): once a channel's newest event is one, it takes no more. */
+  readonly endEvent: string;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface SseTransportRead {
   readonly lastId: string | undefined;
   /** Events before this id were removed from the history: a client whose id is older has missed some. */
   readonly trimmedUpTo: string | undefined;
+  /** The newest event of the history, if the transport tells. */
+  readonly newest?: SseTransportEvent;
 }
 
 /**
@@ -78,8 +82,14 @@ export interface SseTransport {
    * (then nothing was published); resolves with the event's id.
    */
   publish(request: SseTransportPublish): Promise<string>;
-  /** Starts delivering `channel`'s events; resolves with its newest id once subscribed. */
-  subscribe(channel: string): Promise<string | undefined>;
+  /**
+   * Starts delivering `channel`'s events; resolves once subscribed with the
+   * newest event of the channel's history then (`undefined`: none), whose
+   * events the host will not get (they are past).
+   */
+  subscribe(channel: string): Promise<SseTransportEvent | undefined>;
+  /** How many instances are subscribed to `channel` (have clients on it), where the transport can tell. */
+  countSubscribers?(channel: string): Promise<number>;
   /** Stops delivering `channel`'s events. */
   unsubscribe(channel: string): void;
   /** Reads at most `count` events of `channel` after `afterId`. */

@@ -4,8 +4,8 @@ import { entry, fakeConnection, microtasks, ScriptedFeed } from '../src/fakes.js
 
 function setup() {
   const feed = new ScriptedFeed();
-  const hooks = { onIdle: jest.fn(), onReadFailure: jest.fn() };
-  const channel = new Channel('rooms/1', 'sse-reset', feed.attach, hooks);
+  const hooks = { onBusy: jest.fn(), onIdle: jest.fn(), onReadFailure: jest.fn(), onEnded: jest.fn() };
+  const channel = new Channel('rooms/1', { resetEvent: 'sse-reset', endEvent: 'sse-end' }, feed.attach, hooks);
   return { feed, hooks, channel };
 }
 
@@ -72,7 +72,7 @@ describe('Channel', () => {
   it('sends the reset event when the feed cannot resume the id, then goes live', async () => {
     const { feed, channel } = setup();
     feed.lastId = 'e-9';
-    feed.answers.set('old', { reset: 'history-exceeded' });
+    feed.answers.set('old', { events: [], reset: 'history-exceeded' });
     const { connection, response } = fakeConnection('chat');
     channel.join(connection, 'old');
     feed.emit(entry('e-10', 'live'));

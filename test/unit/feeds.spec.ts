@@ -7,11 +7,13 @@ import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/strea
 import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/transport/sse-transport.interface.js';
 import { microtasks } from '../src/fakes.js';
 
-const settings = { history: 100, historyBytes: 1_000_000, resetEvent: 'sse-reset' };
+const settings = { history: 100, historyBytes: 1_000_000, resetEvent: 'sse-reset', endEvent: 'sse-end' };
 
 class Sink {
   readonly events: ChannelEvent[] = [];
+  readonly seeded: ChannelEvent[] = [];
   append = (event: ChannelEvent) => this.events.push(event);
+  seed = (event: ChannelEvent) => this.seeded.push(event);
   get ids() {
     return this.events.map((e) => e.id);
   }
@@ -39,8 +41,8 @@ describe('LocalFeed', () => {
     const ids = ['a', 'b', 'c', 'd'].map((data) => feed.publish(data, undefined));
     expect(feed.missed(ids[3])).toEqual({ events: [] });
     expect(feed.missed(ids[2])).toMatchObject({ events: [{ id: ids[3] }] });
-    expect(feed.missed(ids[0])).toEqual({ reset: 'history-exceeded' });
-    expect(feed.missed('abc-1')).toEqual({ reset: 'unknown-id' });
+    expect(feed.missed(ids[0])).toEqual({ events: [], reset: 'history-exceeded' });
+    expect(feed.missed('abc-1')).toEqual({ events: [], reset: 'unknown-id' });
     expect(feed.keepsHistory).toBe(true);
     feed.dispose();
     expect(feed.keepsHistory).toBe(false);
@@ -55,18 +57,18 @@ class FakeTransport implements SseTransport {
   stream: SseTransportEvent[] = [];
   trimmedUpTo: string | undefined = undefined;
   failReads = 0;
-  private subscribed!: (newest: string | undefined) => void;
-  readonly subscription = new Promise<string | undefined>((resolve) => (this.subscribed = resolve));
+  private subscribed!: (newest: SseTransportEvent | undefined) => void;
+  readonly subscription = new Promise<SseTransportEvent | undefined>((resolve) => (this.subscribed = resolve));
 
   init(): void {}
   publish(): Promise<string> {
     return Promise.reject(new Error('not in this test'));
   }
-  subscribe(): Promise<string | undefined> {
+  subscribe(): Promise<SseTransportEvent | undefined> {
     return this.subscription;
   }
-  confirm(newest: string | undefined): void {
-    this.subscribed(newest);
+  confirm(newestId: string | undefined): void {
+    this.subscribed(newestId === undefined ? undefined : ev(newestId));
   }
   unsubscribe(channel: string): void {
     this.unsubscribed.push(channel);
@@ -181,10 +183,10 @@ describe('SharedFeed', () => {
     expect(transport.reads).toHaveLength(0);
     expect(await feed.missed('1-0')).toMatchObject({ events: [{ id: '2-0' }, { id: '3-0' }, { id: '4-0' }, { id: '5-0' }] });
     expect(transport.reads.at(-1)?.afterId).toBe('1-0');
-    expect(feed.missed('not-an-id')).toEqual({ reset: 'unknown-id' });
-    expect(await feed.missed('9-0')).toEqual({ reset: 'unknown-id' }); // newer than anything in the Stream
+    expect(feed.missed('not-an-id')).toEqual({ events: [], reset: 'unknown-id' });
+    expect(await feed.missed('9-0')).toEqual({ events: [], reset: 'unknown-id' }); // newer than anything in the Stream
     transport.trimmedUpTo = '2-0';
-    expect(await feed.missed('1-0')).toEqual({ reset: 'history-exceeded' });
+    expect(await feed.missed('1-0')).toEqual({ events: [], reset: 'history-exceeded' });
     expect(sink.ids).toEqual(['4-0', '5-0']);
   });
 

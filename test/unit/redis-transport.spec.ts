@@ -30,7 +30,7 @@ describe('RedisTransport without a connection', () => {
     const transport = new RedisTransport({ client: client as unknown as RedisClientLike });
     await transport.init({ deliver: () => undefined, suspend: () => undefined, resume: () => undefined });
     const settled: string[] = [];
-    const publish = transport.publish({ channel: 'news', event: undefined, data: 'x', id: undefined, history: 10, historyTtl: 0 });
+    const publish = transport.publish({ channel: 'news', event: undefined, data: 'x', id: undefined, history: 10, historyTtl: 0, endEvent: 'sse-end' });
     publish.catch(() => settled.push('rejected'));
     await Promise.resolve();
     await Promise.resolve();

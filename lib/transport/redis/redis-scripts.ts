@@ -14,12 +14,23 @@ function script(source: string): RedisScript {
  * Publishes one event: appends it to the channel's Stream, which assigns the
  * id, trims the Stream to the history bound, renews its expiry, and publishes
  * `<id>\n<event>\n<data>` to the channel's Pub/Sub channel — atomically, so
- * that every instance receives the events in id order.
+ * that every instance receives the events in id order. Refused ('ENDED')
+ * when the Stream's newest entry is the end event: the channel has ended.
  *
  * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
- * '~'), history, ttl ms (0: none), event name ('' for none), data.
+ * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
+ * event's name.
  */
 export const PUBLISH_SCRIPT = script(`
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #newest > 0 then
+  local fields = newest[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'e' and fields[i + 1] == ARGV[8] then
+      return redis.error_reply('ENDED the channel has ended')
+    end
+  end
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], 'e', ARGV[6], 'd', ARGV[7])
 if ARGV[5] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -33,7 +44,8 @@ return id
  * entries were removed ('0-0': none — Redis keeps no record of the entries
  * trimmed, so it is the oldest entry left, or the newest id when none is
  * left); the newest id deleted by XDEL; and up to ARGV[2] entries after
- * ARGV[1] (none when ARGV[2] is 0). An empty reply: there is no such Stream.
+ * ARGV[1] (none when ARGV[2] is 0); and the newest entry. An empty reply:
+ * there is no such Stream.
  *
  * KEYS[1] the Stream. ARGV: after id, count.
  */
@@ -42,7 +54,7 @@ local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
 if type(info) ~= 'table' or info.err then
   return {}
 end
-local last, deleted, added, length, first = '0-0', '0-0', 0, 0, nil
+local last, deleted, added, length, first, newest = '0-0', '0-0', 0, 0, nil, {}
 for i = 1, #info, 2 do
   local key, value = info[i], info[i + 1]
   if key == 'last-generated-id' then
@@ -55,6 +67,8 @@ for i = 1, #info, 2 do
     length = value
   elseif key == 'first-entry' and type(value) == 'table' then
     first = value[1]
+  elseif key == 'last-entry' and type(value) == 'table' then
+    newest = value
   end
 end
 local trimmed = '0-0'
@@ -62,7 +76,7 @@ if added > length then
   trimmed = first or last
 end
 if ARGV[2] == '0' then
-  return {last, trimmed, deleted, {}}
+  return {last, trimmed, deleted, {}, newest}
 end
-return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
+return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]), newest}
 `);

@@ -19,6 +19,22 @@ import { checkRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 
+/** A Stream entry as Redis returns it: its id and its fields, `e` (event name) and `d` (data). */
+type StreamEntry = [string, string[]];
+
+function toEvent([id, fields]: StreamEntry): SseTransportEvent {
+  let event: string | undefined;
+  let data = '';
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'e') {
+      event = fields[i + 1] || undefined;
+    } else if (fields[i] === 'd') {
+      data = fields[i + 1];
+    }
+  }
+  return { id, event, data };
+}
+
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
 const ERROR_LOG_INTERVAL = 10_000;
@@ -103,7 +119,7 @@ export class RedisTransport implements SseTransport {
     }
     const { history, historyTtl } = request;
     const key = this.keyPrefix + request.channel;
-    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data];
+    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent];
     return new Promise<string>((resolve, reject) => {
       const abandon = (error: Error) => {
         this.inFlight.delete(abandon);
@@ -124,19 +140,23 @@ export class RedisTransport implements SseTransport {
   }
 
   private publishError(request: SseTransportPublish, error: Error): Error {
+    if (error.message.startsWith('ENDED')) {
+      return new SseEncodingError(messages.channelEnded(request.channel));
+    }
     if (/equal or smaller than the target stream top item/i.test(error.message)) {
       return new SseEncodingError(messages.idNotIncreasing(request.id, request.channel));
     }
     return new SseTransportError(messages.redisPublishFailed(request.channel, error.message));
   }
 
-  async subscribe(channel: string): Promise<string | undefined> {
+  async subscribe(channel: string): Promise<SseTransportEvent | undefined> {
     if (!this.subscriptions) {
       throw new Error(messages.redisNotStarted('subscribe()'));
     }
     await this.subscriptions.subscribe(channel);
-    const { lastId } = await this.read(channel, '0-0', 0);
-    return lastId;
+    const { lastId, newest } = await this.read(channel, '0-0', 0);
+    // (An entry since deleted by XDEL leaves the newest id without its event.)
+    return lastId === undefined ? undefined : newest?.id === lastId ? newest : { id: lastId, event: undefined, data: '' };
   }
 
   unsubscribe(channel: string): void {
@@ -151,22 +171,23 @@ export class RedisTransport implements SseTransport {
     if (reply.length === 0) {
       return { events: [], lastId: undefined, trimmedUpTo: undefined };
     }
-    const [lastId, trimmed, deleted, entries] = reply as [string, string, string, [string, string[]][]];
-    const events: SseTransportEvent[] = entries.map(([id, fields]) => {
-      let event: string | undefined;
-      let data = '';
-      for (let i = 0; i < fields.length; i += 2) {
-        if (fields[i] === 'e') {
-          event = fields[i + 1] || undefined;
-        } else if (fields[i] === 'd') {
-          data = fields[i + 1];
-        }
-      }
-      return { id, event, data };
-    });
+    const [lastId, trimmed, deleted, entries, newest] = reply as [string, string, string, StreamEntry[], StreamEntry | []];
     // A client behind either of them has missed events.
     const trimmedUpTo = compareStreamIds(String(trimmed), String(deleted)) >= 0 ? String(trimmed) : String(deleted);
-    return { events, lastId: String(lastId), trimmedUpTo: trimmedUpTo === '0-0' ? undefined : trimmedUpTo };
+    return {
+      events: entries.map(toEvent),
+      lastId: String(lastId),
+      trimmedUpTo: trimmedUpTo === '0-0' ? undefined : trimmedUpTo,
+      newest: newest.length === 2 ? toEvent(newest as StreamEntry) : undefined,
+    };
+  }
+
+  async countSubscribers(channel: string): Promise<number> {
+    if (!this.commands) {
+      return 0;
+    }
+    const [, count] = (await this.commands.call('PUBSUB', 'NUMSUB', this.keyPrefix + channel)) as [string, number];
+    return Number(count);
   }
 
   parseId(id: string): string | undefined {

@@ -1,0 +1,138 @@
+import { Logger } from '@nestjs/common';
+import { Subscription, type Observable } from 'rxjs';
+import type { SseMessage } from '../interfaces/sse-message.interface.js';
+import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
+import * as messages from '../sse.messages.js';
+import type { ChannelRegistry } from '../streaming/channel-registry.js';
+import { assertKnownKeys } from '../util/assert-known-keys.js';
+import { SseEncodingError } from '../wire/encoder.js';
+import { messageFields } from '../wire/message.js';
+import type { SseConnectOptions } from './sse-connect-options.interface.js';
+
+const CONNECT_OPTION_KEYS = ['end', 'cancelWhenIdle'];
+
+/** How a source publishes one value, and how a channel is ended. */
+export interface ChannelPublisher {
+  publish(channel: string, data: unknown, options?: { event?: string; id?: string }): Promise<string>;
+  endChannel(channel: string, reason: 'complete' | 'error' | 'ended'): Promise<string | undefined>;
+}
+
+/**
+ * The Observables `connect()`ed to channels: each value published, the
+ * channel ended when a run's source completes or fails, the source stopped
+ * when its channel stays without clients (`cancelWhenIdle`), ended, or the
+ * application shuts down.
+ */
+export class ChannelSources {
+  private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
+  private readonly sources = new Map<string, Set<Subscription>>();
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly publisher: ChannelPublisher,
+  ) {}
+
+  connect<T>(channel: string, source$: Observable<T | SseMessage<T>>, options: SseConnectOptions = {}): Subscription {
+    assertConnectOptions(options);
+    if (this.registry.get(channel)?.endId !== undefined) {
+      throw new SseEncodingError(messages.channelEnded(channel));
+    }
+    const { end = false, cancelWhenIdle } = options;
+    const skipped = (error: unknown) =>
+      this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error)?.message ?? String(error)}`);
+    // Made first: a source that completes (or fails) while it is being
+    // subscribed to — of(value) — ends a subscription that exists already.
+    const subscription = new Subscription();
+    this.track(channel, subscription);
+    if (cancelWhenIdle !== undefined) {
+      subscription.add(
+        this.registry.watchIdle(channel, cancelWhenIdle, () => {
+          subscription.unsubscribe();
+          void this.publisher.endChannel(channel, 'ended');
+        }),
+      );
+    }
+    const inner = source$.subscribe({
+      next: (value) => {
+        try {
+          this.publishValue(channel, value).catch(skipped);
+        } catch (error) {
+          skipped(error);
+        }
+      },
+      error: (error: unknown) => {
+        this.logger.error(
+          `connect(${messages.quote(channel)}): the source Observable failed and stopped feeding the channel${end ? ', which ends' : ''}.`,
+          error instanceof Error ? error.stack : String(error),
+        );
+        subscription.unsubscribe();
+        if (end) {
+          void this.publisher.endChannel(channel, 'error');
+        }
+      },
+      complete: () => {
+        subscription.unsubscribe();
+        if (end) {
+          void this.publisher.endChannel(channel, 'complete');
+        }
+      },
+    });
+    subscription.add(inner);
+    return subscription;
+  }
+
+  /** Stops the sources of `channel` (it ends). */
+  stop(channel: string): void {
+    for (const subscription of [...(this.sources.get(channel) ?? [])]) {
+      subscription.unsubscribe();
+    }
+  }
+
+  /** Stops every source (the application shuts down). */
+  stopAll(): void {
+    for (const channel of [...this.sources.keys()]) {
+      this.stop(channel);
+    }
+  }
+
+  private publishValue(channel: string, value: unknown): Promise<string> {
+    const message = messageFields(value);
+    if (!message) {
+      return this.publisher.publish(channel, value);
+    }
+    if (message.data === undefined) {
+      throw new SseEncodingError(messages.channelMessageWithoutData(channel));
+    }
+    const id = typeof message.id === 'number' ? String(message.id) : message.id;
+    return this.publisher.publish(channel, message.data, { event: message.event ?? message.type, id });
+  }
+
+  private track(channel: string, subscription: Subscription): void {
+    let set = this.sources.get(channel);
+    if (!set) {
+      set = new Set();
+      this.sources.set(channel, set);
+    }
+    set.add(subscription);
+    subscription.add(() => {
+      set.delete(subscription);
+      if (set.size === 0 && this.sources.get(channel) === set) {
+        this.sources.delete(channel);
+      }
+    });
+  }
+}
+
+function assertConnectOptions(options: SseConnectOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new SseEncodingError(messages.invalidOptionValue('connect options', options, 'pass an object like { end: true }.'));
+  }
+  assertKnownKeys('connect options', options, CONNECT_OPTION_KEYS, (message) => new SseEncodingError(message));
+  if (options.end !== undefined && typeof options.end !== 'boolean') {
+    throw new SseEncodingError(messages.invalidOptionValue('connect options.end', options.end, 'it must be true or false.'));
+  }
+  const idle = options.cancelWhenIdle;
+  if (idle !== undefined && (typeof idle !== 'number' || !Number.isSafeInteger(idle) || idle <= 0)) {
+    throw new SseEncodingError(messages.invalidOptionValue('connect options.cancelWhenIdle', idle, 'it must be a positive integer number of milliseconds.'));
+  }
+}
