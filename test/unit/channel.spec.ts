@@ -146,3 +146,61 @@ describe('Channel', () => {
     expect([live.response.ended, waiting.response.ended]).toEqual([true, true]);
   });
 });
+
+describe('Channel: the end of a run', () => {
+  const end = (id: string) => entry(id, '{"channel":"rooms/1","reason":"complete"}', 'sse-end');
+
+  it('live clients get the end event, then their response ends; it is reported once', async () => {
+    const { feed, channel, hooks } = setup();
+    const [a, b] = [fakeConnection('token'), fakeConnection('')];
+    channel.join(a.connection);
+    channel.join(b.connection);
+    feed.emit(entry('1', 'hel'));
+    feed.emit(end('2'));
+    await microtasks();
+    expect(a.response.text).toBe('event: token\nid: 1\ndata: hel\n\nevent: sse-end\nid: 2\ndata: {"channel":"rooms/1","reason":"complete"}\n\n');
+    expect([a.response.ended, b.response.ended]).toEqual([true, true]);
+    expect(channel.endId).toBe('2');
+    expect(hooks.onEnded).toHaveBeenCalledTimes(1);
+  });
+
+  it('a client that replays through the end gets it and ends; one that joins after gets the end event at once', () => {
+    const { feed, channel } = setup();
+    feed.emit(entry('1', 'a'));
+    feed.emit(entry('2', 'b'));
+    feed.emit(end('3'));
+    feed.answers.set('1', { events: [entry('2', 'b'), end('3')] });
+    const resuming = fakeConnection();
+    channel.join(resuming.connection, '1');
+    expect(resuming.response.text).toBe('id: 2\ndata: b\n\nevent: sse-end\nid: 3\ndata: {"channel":"rooms/1","reason":"complete"}\n\n');
+    expect(resuming.response.ended).toBe(true);
+    const late = fakeConnection();
+    channel.join(late.connection);
+    expect(late.response.text).toBe('event: sse-end\nid: 3\ndata: {"channel":"rooms/1","reason":"complete"}\n\n');
+    expect(late.response.ended).toBe(true);
+    expect(channel.clientCount).toBe(2); // (they leave when their responses close)
+  });
+
+  it('from the start: everything the feed still has, the reset first if some is gone', () => {
+    const { feed, channel } = setup();
+    feed.answers.set('\0start', { events: [entry('5', 'e'), entry('6', 'f')], reset: 'history-exceeded' });
+    feed.lastId = '6';
+    const client = fakeConnection();
+    channel.join(client.connection, '\0start');
+    expect(client.response.text).toBe(
+      'event: sse-reset\nid: 6\ndata: {"reason":"history-exceeded","lastEventId":"","channel":"rooms/1"}\n\nid: 5\ndata: e\n\nid: 6\ndata: f\n\n',
+    );
+    expect(client.response.ended).toBe(false);
+  });
+
+  it('learns of an end from the feed\'s seed without delivering it', () => {
+    const { channel, hooks } = setup();
+    const client = fakeConnection();
+    channel.seed(end('9'));
+    expect(channel.endId).toBe('9');
+    expect(hooks.onEnded).toHaveBeenCalledTimes(1);
+    expect(channel.stats.published).toBe(0);
+    channel.join(client.connection, '8');
+    expect(client.response.ended).toBe(true);
+  });
+});
