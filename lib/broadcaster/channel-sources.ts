@@ -48,7 +48,7 @@ export class ChannelSources {
       subscription.add(
         this.registry.watchIdle(channel, cancelWhenIdle, () => {
           subscription.unsubscribe();
-          void this.publisher.endChannel(channel, 'ended');
+          this.end(channel, 'ended');
         }),
       );
     }
@@ -67,18 +67,25 @@ export class ChannelSources {
         );
         subscription.unsubscribe();
         if (end) {
-          void this.publisher.endChannel(channel, 'error');
+          this.end(channel, 'error');
         }
       },
       complete: () => {
         subscription.unsubscribe();
         if (end) {
-          void this.publisher.endChannel(channel, 'complete');
+          this.end(channel, 'complete');
         }
       },
     });
     subscription.add(inner);
     return subscription;
+  }
+
+  /** Ends a run's channel; a failure (the transport unreachable) is logged. */
+  private end(channel: string, reason: 'complete' | 'error' | 'ended'): void {
+    this.publisher.endChannel(channel, reason).catch((error: unknown) =>
+      this.logger.error(`connect(${messages.quote(channel)}): could not end the channel (${reason}): ${(error as Error)?.message ?? String(error)}`),
+    );
   }
 
   /** Stops the sources of `channel` (it ends). */

@@ -175,9 +175,12 @@ export class SharedFeed implements ChannelFeed {
     const { events, lastId, trimmedUpTo } = await remote.read(this.name, from, REMOTE_BATCH);
     const entries = this.acceptAll(events, from);
     if (fromStart) {
-      // Everything the Stream still has (the reset first if its oldest are gone), then on from the last.
-      const trimmed = trimmedUpTo !== undefined;
-      return { events: entries, reset: trimmed ? 'history-exceeded' : undefined };
+      // Everything the Stream still has (the reset first if its oldest are gone), then on from the
+      // last; with nothing there yet, whatever arrived during the read is in the local window.
+      if (entries.length === 0) {
+        return this.missedAfter('0-0');
+      }
+      return { events: entries, reset: trimmedUpTo !== undefined ? 'history-exceeded' : undefined };
     }
     if (lastId === undefined || remote.compareIds(cursor, lastId) > 0) {
       return { events: [], reset: 'unknown-id' };

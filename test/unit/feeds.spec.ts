@@ -203,6 +203,23 @@ describe('SharedFeed', () => {
     expect(missed).toMatchObject({ events: [{ id: '4-0' }] });
   });
 
+  it('from the start: the whole shared history, the reset first if its oldest are gone; nothing missed while it reads', async () => {
+    const { transport, feed } = setup();
+    transport.stream = [ev('1-0'), ev('2-0')];
+    transport.confirm('2-0');
+    await feed.ready;
+    expect(await feed.missed('\0start')).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: undefined });
+    transport.trimmedUpTo = '1-0';
+    expect(await feed.missed('\0start')).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: 'history-exceeded' });
+
+    const empty = setup();
+    empty.transport.confirm(undefined);
+    await empty.feed.ready;
+    const reading = empty.feed.missed('\0start');
+    empty.feed.receive(ev('1-0')); // published while the read is under way
+    expect(await reading).toMatchObject({ events: [{ id: '1-0' }] });
+  });
+
   it('unsubscribes once when disposed', async () => {
     const { transport, feed, disposed } = setup();
     transport.confirm(undefined);
