@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RedisTransport, SseModule } from 'nestjs-sse-channel';
+import { AnswersController } from './answers.controller.js';
 import { PageController } from './page.controller.js';
 import { RoomsController } from './rooms.controller.js';
 import { SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
@@ -18,7 +19,7 @@ export class AppModule {
           transport: options.redisUrl ? new RedisTransport({ connection: options.redisUrl, keyPrefix: 'sse-sample:' }) : undefined,
         }),
       ],
-      controllers: [PageController, TickerController, RoomsController],
+      controllers: [PageController, TickerController, RoomsController, AnswersController],
       providers: [{ provide: SAMPLE_OPTIONS, useValue: options }],
     };
   }

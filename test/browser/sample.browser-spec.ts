@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
 import { SseBroadcaster } from 'nestjs-sse-channel';
+import { ANSWER } from '../../sample/answers.controller.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
 import { hasChromium, launchChromium } from '../src/chromium.js';
 import { until } from '../src/until.js';
@@ -28,7 +29,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
 
   beforeAll(async () => {
-    app = await createSampleApp({ tickMs: 200 }, false);
+    app = await createSampleApp({ tickMs: 200, answerTokenMs: 25 }, false);
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     url = url.replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
@@ -105,6 +106,24 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await page.close();
   });
 
+  it('an answer streams token by token; dropped mid-answer it goes on with nothing missing, and after its end the browser stops', async () => {
+    const page = await openPage('/?room=answer');
+    await page.click('#ask');
+    await page.waitForFunction(() => Number(document.querySelector('#answer-tokens')?.textContent) >= 5);
+    await page.click('#answer-drop');
+    await page
+      .waitForFunction(() => ['finished', 'done'].includes(document.querySelector('#answer-state')?.textContent ?? ''), undefined, { timeout: 15_000 })
+      .catch(async (error) => {
+        throw new Error(`${error}: state ${await page.locator('#answer-state').textContent()}, text ${await page.locator('#answer-text').textContent()}`);
+      });
+    expect(await page.locator('#answer-text').textContent()).toBe(ANSWER);
+    expect(Number(await page.locator('#answer-tokens').textContent())).toBe(ANSWER.split(/(?<= )/).length);
+    expect(Number(await page.locator('#answer-reconnects').textContent())).toBeGreaterThanOrEqual(1);
+    // The response ended after sse-end; the reconnect with its id got 204: EventSource is CLOSED.
+    await page.waitForFunction(() => document.querySelector('#answer-state')?.textContent === 'done', undefined, { timeout: 10_000 });
+    await page.close();
+  });
+
   it('shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
     const page = await openPage('/?room=lobby');
     await page.waitForSelector('#chat-state.open');
@@ -112,6 +131,8 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await page.fill('input[name=text]', 'Ticks above, chat here: one channel, many clients.');
     await page.click('#send');
     await page.waitForFunction(() => document.querySelectorAll('#es-log li').length >= 5 && document.querySelectorAll('#messages li').length >= 1);
+    await page.click('#ask');
+    await page.waitForFunction(() => Number(document.querySelector('#answer-tokens')?.textContent) >= 12);
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, 'sample.png');
     await page.screenshot({ path: file, fullPage: true });
