@@ -4,35 +4,10 @@ import type { CloseReason, SseConnection } from './connection.js';
 import { FROM_START, type ChannelFeed, type FeedSink, type Missed, type ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
+import { LiveClients } from './live-clients.js';
+import type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
 
-/** What a channel has done, for `SseBroadcaster.stats()`. */
-export interface ChannelStats {
-  clients: number;
-  published: number;
-  droppedSlow: number;
-  replayed: number;
-  resets: number;
-}
-
-/** What a channel tells its owner. */
-export interface ChannelHooks {
-  /** The channel got its first client. */
-  onBusy(channel: Channel): void;
-  /** The channel has no clients left. */
-  onIdle(channel: Channel): void;
-  /** Reading what a client missed failed (it is disconnected and reconnects with its id). */
-  onReadFailure(channel: string, error: unknown): void;
-  /** The channel has ended (its end event went by): it takes no more events. */
-  onEnded(channel: Channel): void;
-}
-
-/** The event names a channel needs to know. */
-export interface ChannelEvents {
-  /** Sent to a client whose `Last-Event-ID` cannot be resumed. */
-  readonly resetEvent: string;
-  /** Ends the channel: every client gets it, then the end of its response. */
-  readonly endEvent: string;
-}
+export type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
 
 /**
  * One named channel on this instance: its clients, grouped by their route's
@@ -51,8 +26,8 @@ export class Channel implements FeedSink {
   waiting = 0;
   /** Since when (ms since the epoch) the channel has had no clients. */
   idleSince = Date.now();
-  /** Live clients grouped by the event name of their route ('' for none). */
-  private readonly groups = new Map<string, Set<SseConnection>>();
+  /** Live clients, grouped by the event name of their route. */
+  private readonly live = new LiveClients();
   /** Clients that joined but are not live yet (being replayed to); they move to their group once caught up. */
   private readonly catchingUp = new Set<SseConnection>();
   private clients = 0;
@@ -94,7 +69,7 @@ export class Channel implements FeedSink {
   append(entry: ChannelEvent): void {
     this.counters.published++;
     this.noteEnd(entry);
-    if (this.groups.size > 0) {
+    if (!this.live.isEmpty) {
       this.batch!.add(entry);
     }
   }
@@ -134,12 +109,7 @@ export class Channel implements FeedSink {
 
   /** Removes a client whose stream ended. */
   leave(connection: SseConnection, reason: CloseReason): void {
-    const group = this.groups.get(connection.eventName);
-    if (group?.delete(connection)) {
-      if (group.size === 0) {
-        this.groups.delete(connection.eventName);
-      }
-    } else if (!this.catchingUp.delete(connection)) {
+    if (!this.live.delete(connection) && !this.catchingUp.delete(connection)) {
       return;
     }
     if (reason === 'slow') {
@@ -156,7 +126,7 @@ export class Channel implements FeedSink {
   /** Ends every client's stream of this channel. */
   close(): void {
     this.batch?.flush();
-    for (const connection of [...this.catchingUp, ...[...this.groups.values()].flatMap((group) => [...group])]) {
+    for (const connection of [...this.catchingUp, ...this.live.all()]) {
       connection.end();
     }
   }
@@ -264,36 +234,19 @@ export class Channel implements FeedSink {
       connection.end();
       return;
     }
-    let group = this.groups.get(connection.eventName);
-    if (!group) {
-      group = new Set();
-      this.groups.set(connection.eventName, group);
-    }
-    group.add(connection);
+    this.live.add(connection);
   }
 
   private isCatchingUp(connection: SseConnection): boolean {
     return !connection.closed && this.catchingUp.has(connection);
   }
 
-  /** Writes one turn's events to every live client, encoded once per event name in use. */
+  /** Writes one turn's events to every live client; after the end event, their responses end. */
   private deliver(events: ChannelEvent[]): void {
-    for (const [eventName, group] of this.groups) {
-      let text = '';
-      for (const entry of events) {
-        text += withEventName(entry.event ?? eventName, entry.body);
-      }
-      const bytes = Buffer.from(text, 'utf8');
-      for (const connection of group) {
-        connection.write(bytes);
-      }
-    }
+    this.live.deliver(events);
     if (this.endEntry && events.includes(this.endEntry)) {
-      // The channel has ended: its live clients had the end event; their responses end.
-      for (const group of [...this.groups.values()]) {
-        for (const connection of [...group]) {
-          connection.end();
-        }
+      for (const connection of this.live.all()) {
+        connection.end();
       }
     }
   }
