@@ -18,6 +18,7 @@ import {
   DEFAULT_TOTAL_HISTORY_BYTES,
   DEFAULT_MAX_HEADER_DELAY,
   DEFAULT_END_EVENT,
+  DEFAULT_CLOSE_EVENT,
   DEFAULT_ENDED_TTL,
 } from './sse.constants.js';
 
@@ -35,6 +36,10 @@ const MODULE_OPTION_KEYS = [
   'serialize',
   'resetEvent',
   'endEvent',
+  'closeEvent',
+  'identify',
+  'expiresAt',
+  'maxClientsPerIdentity',
   'endedTtl',
   'channels',
   'historyTtl',
@@ -43,11 +48,31 @@ const MODULE_OPTION_KEYS = [
 ] as const;
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
-const ROUTE_OPTION_KEYS = ['path', 'method', 'event', 'retry', 'heartbeat', 'maxQueuedBytes', 'maxHeaderDelay', 'serialize', 'from'] as const;
+const ROUTE_OPTION_KEYS = [
+  'path',
+  'method',
+  'event',
+  'retry',
+  'heartbeat',
+  'maxQueuedBytes',
+  'maxHeaderDelay',
+  'serialize',
+  'from',
+  'identify',
+  'expiresAt',
+  'maxClientsPerIdentity',
+] as const;
+
+const FUNCTION_SHAPES: Record<string, string> = {
+  serialize: "(data) => data, e.g. class-transformer's instanceToPlain",
+  identify: '(request) => the identity (a string) or undefined',
+  expiresAt: '(request) => a Date, ms since the epoch, or undefined',
+};
 
 function assertFunction(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new Error(messages.invalidOptionValue(field, value, 'pass a function (data) => data, e.g. class-transformer\'s instanceToPlain.'));
+    const shape = FUNCTION_SHAPES[field.split(/[. ]/).pop()!];
+    throw new Error(messages.invalidOptionValue(field, value, `pass a function ${shape}.`));
   }
 }
 
@@ -92,6 +117,12 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     rethrowAs(where, () => assertEventName(options.endEvent, 'endEvent'));
   }
   assertCount(`${where}.endedTtl`, options.endedTtl, 'milliseconds an ended channel is remembered');
+  if (options.closeEvent !== undefined) {
+    rethrowAs(where, () => assertEventName(options.closeEvent, 'closeEvent'));
+  }
+  assertFunction(`${where}.identify`, options.identify);
+  assertFunction(`${where}.expiresAt`, options.expiresAt);
+  assertCount(`${where}.maxClientsPerIdentity`, options.maxClientsPerIdentity, 'streams of one identity on this instance; 0 for no cap');
   if (options.shutdownEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.shutdownEvent, 'shutdownEvent'));
   }
@@ -126,6 +157,10 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     resetEvent: options.resetEvent || DEFAULT_RESET_EVENT,
     endEvent: options.endEvent || DEFAULT_END_EVENT,
     endedTtl: options.endedTtl ?? DEFAULT_ENDED_TTL,
+    closeEvent: options.closeEvent || DEFAULT_CLOSE_EVENT,
+    identify: options.identify,
+    expiresAt: options.expiresAt,
+    maxClientsPerIdentity: options.maxClientsPerIdentity ?? 0,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
     transport: options.transport,
@@ -164,6 +199,9 @@ export function assertRouteOptions(where: string, channel: unknown, options: Sse
   assertCount(`${where} option maxQueuedBytes`, options.maxQueuedBytes, 'bytes; 0 turns the bound off');
   assertCount(`${where} option maxHeaderDelay`, options.maxHeaderDelay, 'milliseconds; 0 sends the headers at once');
   assertFunction(`${where} option serialize`, options.serialize);
+  assertFunction(`${where} option identify`, options.identify);
+  assertFunction(`${where} option expiresAt`, options.expiresAt);
+  assertCount(`${where} option maxClientsPerIdentity`, options.maxClientsPerIdentity, "streams of one identity on this route; 0 for no cap");
   if (options.from !== undefined && options.from !== 'start' && options.from !== 'live') {
     throw new Error(messages.invalidOptionValue(`${where} option from`, options.from, "use 'start' (the channel's history first) or 'live'."));
   }

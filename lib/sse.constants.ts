@@ -18,3 +18,4 @@ export const DEFAULT_END_EVENT = 'sse-end';
 export const DEFAULT_ENDED_TTL = 24 * 60 * 60 * 1000;
 /** How many ended channels are remembered at most (the oldest are forgotten first). */
 export const MAX_ENDED_REMEMBERED = 100_000;
+export const DEFAULT_CLOSE_EVENT = 'sse-close';

@@ -75,7 +75,7 @@ export const unknownOption = (where: string, key: string, known: readonly string
   `Unknown option "${key}" in ${where}. Known options: ${known.join(', ')}.`;
 
 export const invalidChannelName = (value: unknown) =>
-  `Invalid SSE channel name ${quote(value)}: it must be a non-empty string.`;
+  `Invalid SSE channel name ${quote(value)}: it must be a non-empty string without control characters.`;
 
 export const missingChannelParam = (channel: string, param: string, path: string) =>
   `@SseChannel(${quote(channel)}) needs the route parameter ":${param}", but the route ${quote(path)} has none. Add ":${param}" to the route path or use a channel name without it.`;
@@ -130,3 +130,15 @@ export const channelEnded = (channel: string) =>
 
 export const reservedEndEvent = (event: string) =>
   `Invalid SSE event ${quote(event)}: it is the endEvent, which only ends a channel. Use broadcaster.end(channel), or another event name.`;
+
+export const credentialExpired = () =>
+  'The credential of this stream has expired: sign in again, then reconnect.';
+
+export const tooManyStreamsOfIdentity = (cap: number, retryAfter: number) =>
+  `Too many open event streams for this user (maxClientsPerIdentity ${cap}). Close one, or retry after ${retryAfter} s.`;
+
+export const badIdentity = (handler: string, value: unknown) =>
+  `The identify option of ${handler} returned ${quote(value)}: it must return a non-empty string, or undefined for an anonymous stream.`;
+
+export const badExpiry = (handler: string, value: unknown) =>
+  `The expiresAt option of ${handler} returned ${quote(value)}: it must return a Date, a number of ms since the epoch, or undefined.`;

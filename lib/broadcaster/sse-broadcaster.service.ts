@@ -35,6 +35,27 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       publish: (channel, data, options) => this.publish(channel, data, options),
       endChannel: (channel, reason) => this.endChannel(channel, reason),
     });
+    registry.onControl((message) => {
+      if (message.type === 'disconnect' && typeof message.identity === 'string') {
+        this.tracker.disconnect(message.identity);
+      }
+    });
+  }
+
+  /**
+   * Ends every stream of `identity` — each gets the `closeEvent` with
+   * `{"reason":"revoked"}` first (e.g. on logout) — on every instance when the
+   * transport is shared. Its clients' reconnects go through the guards again.
+   *
+   * @returns how many streams this instance ended
+   */
+  async disconnect(identity: string): Promise<number> {
+    if (typeof identity !== 'string' || identity === '') {
+      throw new SseEncodingError(messages.invalidOptionValue('identity', identity, 'pass the non-empty string identify() gave.'));
+    }
+    const ended = this.tracker.disconnect(identity);
+    await this.registry.sendControl({ type: 'disconnect', identity });
+    return ended;
   }
 
   /**
@@ -178,7 +199,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
 }
 
 function assertChannelName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '') {
+  if (typeof name !== 'string' || name === '' || /[\x00-\x1f\x7f]/.test(name)) {
     throw new SseEncodingError(messages.invalidChannelName(name));
   }
 }

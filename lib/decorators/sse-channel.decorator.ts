@@ -54,6 +54,9 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
       maxHeaderDelay: options.maxHeaderDelay,
       serialize: options.serialize,
       from: options.from,
+      identify: options.identify,
+      expiresAt: options.expiresAt,
+      maxClientsPerIdentity: options.maxClientsPerIdentity,
       handlerName,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;

@@ -118,6 +118,36 @@ export interface SseModuleOptions {
    */
   channels?: Record<string, SseChannelSettings>;
   /**
+   * Who a stream belongs to: called when a stream opens, after the guards (so
+   * `request.user` set by a guard is there), with what `@Req()` gives on the
+   * platform. `undefined`: an anonymous stream. Identities are what
+   * `disconnect()`, `maxClientsPerIdentity`, `to`/`except` and presence use.
+   * Routes may override it.
+   */
+  identify?: (request: any) => string | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * When the stream's credential expires (e.g. a JWT's `exp` × 1000), as a
+   * `Date` or ms since the epoch: then the stream gets the `closeEvent` with
+   * `{"reason":"expired"}` and its response ends (the client's reconnect goes
+   * through the guards again). Already past when the stream opens: `401`.
+   * One timer for every stream. Routes may override it.
+   */
+  expiresAt?: (request: any) => Date | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * Cap on the open streams of one identity on this instance (all routes);
+   * beyond it `429 Too Many Requests` with `Retry-After` and a JSON body.
+   * Routes may set their own cap on their streams. 0: no cap.
+   * @default 0
+   */
+  maxClientsPerIdentity?: number;
+  /**
+   * Name of the event a stream gets just before it is ended for its
+   * identity — data `{"reason":"expired"}` or `{"reason":"revoked"}`
+   * (`broadcaster.disconnect()`).
+   * @default 'sse-close'
+   */
+  closeEvent?: string;
+  /**
    * Name of the event that ends a channel (`broadcaster.end()`, or a source
    * `connect()`ed with `{ end: true }` that completes): every client gets it —
    * data `{"channel": "…", "reason": "complete" | "error" | "ended"}`, with the
@@ -163,8 +193,9 @@ export interface SseChannelSettings {
 }
 
 /** The module options with every default filled in. */
-export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, 'retry' | 'global' | 'shutdownEvent' | 'transport' | 'serialize'>> &
-  Pick<SseModuleOptions, 'retry' | 'shutdownEvent' | 'transport' | 'serialize'>;
+type OptionalAfterResolve = 'retry' | 'shutdownEvent' | 'transport' | 'serialize' | 'identify' | 'expiresAt';
+export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, OptionalAfterResolve | 'global'>> &
+  Pick<SseModuleOptions, OptionalAfterResolve>;
 
 /**
  * A class that gives the module options, for `SseModule.forRootAsync({ useClass })`

@@ -39,6 +39,12 @@ export interface SseRouteOptions {
    * @default 'live'
    */
   from?: 'start' | 'live';
+  /** Overrides the module's `identify` for this route's streams. */
+  identify?: (request: any) => string | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Overrides the module's `expiresAt` for this route's streams. */
+  expiresAt?: (request: any) => Date | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** A cap on the streams of one identity on this route (on top of the module's cap on all its streams). */
+  maxClientsPerIdentity?: number;
   /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
   serialize?: (data: unknown) => unknown;
 }

@@ -40,14 +40,14 @@ export class SseRouteInterceptor implements NestInterceptor {
     const req = http.getRequest<{ params?: Record<string, string> }>();
     const res = http.getResponse<unknown>();
     this.assertChannelParams(route, req.params);
-    const slot = this.opener.reserve(route, res);
+    const ticket = this.opener.reserve(route, req, res);
     provideSseSignal(req, rawResponse(res));
     return next.handle().pipe(
       mergeMap(async (result) => {
-        await this.opener.open(route, req, res, await decideStream(route, req.params, result), slot);
+        await this.opener.open(route, req, res, await decideStream(route, req.params, result), ticket);
         return undefined;
       }),
-      finalize(() => slot.release()),
+      finalize(() => ticket.slot.release()),
     );
   }
 

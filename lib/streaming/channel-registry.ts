@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -34,6 +35,9 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** The bound on the history of all channels together. */
   readonly historyBudget: HistoryBudget;
   private readonly channels = new Map<string, Channel>();
+  /** Tells this instance's control messages from others'. */
+  private readonly instance = randomBytes(8).toString('hex');
+  private controlHandler: ((message: Record<string, unknown>) => void) | undefined;
   /** `cancelWhenIdle` watches, by channel. */
   private readonly idleWatches = new Map<string, Set<IdleWatch>>();
   /** Channels that ended, for a while after they are dropped. */
@@ -52,13 +56,26 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
     this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
-      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure)
+      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, this.receiveControl)
       : new LocalFeeds(this, this.historyBudget);
     this.sweeper = new IdleSweeper(options.historyTtl, () => this.channels.values(), (channel) => this.drop(channel));
     this.stopping = new Promise<never>((_, reject) => {
       this.stop = reject;
     });
     this.stopping.catch(() => undefined);
+  }
+
+  /**
+   * Sends a control message to every other instance (with a shared
+   * transport; in memory there is none).
+   */
+  sendControl(message: Record<string, unknown>): Promise<void> {
+    return this.source.sendControl ? this.source.sendControl(JSON.stringify({ ...message, origin: this.instance })) : Promise.resolve();
+  }
+
+  /** Who handles the control messages of other instances. */
+  onControl(handler: (message: Record<string, unknown>) => void): void {
+    this.controlHandler = handler;
   }
 
   /** The event that ends a channel (`endEvent`). */
@@ -213,6 +230,18 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
 
   private readonly reportReadFailure = (channel: string, error: unknown): void => {
     this.readFailures.report((count) => messages.historyReadFailed(channel, count, error));
+  };
+
+  private readonly receiveControl = (text: string): void => {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (message.origin !== this.instance) {
+      this.controlHandler?.(message);
+    }
   };
 
   private readonly rememberEnd = (channel: Channel): void => {

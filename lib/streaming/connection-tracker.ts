@@ -6,7 +6,9 @@ import * as messages from '../sse.messages.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { BacklogWatch } from './backlog-watch.js';
 import type { CloseReason, SseConnection } from './connection.js';
+import { ExpiryTimer } from './expiry-timer.js';
 import { Heartbeat } from './heartbeat.js';
+import { IdentityIndex } from './identity-index.js';
 import { StreamSlot } from './stream-slot.js';
 
 const WARNING_INTERVAL = 10_000;
@@ -19,6 +21,10 @@ const WARNING_INTERVAL = 10_000;
 @Injectable()
 export class ConnectionTracker implements BeforeApplicationShutdown {
   readonly heartbeat = new Heartbeat();
+  /** The streams of each identity, for caps and `disconnect()`. */
+  readonly identities = new IdentityIndex();
+  /** One timer for every stream's expiry. */
+  private readonly expiries = new ExpiryTimer<SseConnection>((connection) => this.close(connection, 'expired'));
   /** The shared timer of the slow-client rule. */
   readonly backlogWatch: BacklogWatch;
   private readonly connections = new Set<SseConnection>();
@@ -64,14 +70,21 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
    * A slot for a stream about to open, or `undefined` when `maxClients`
    * streams are open or opening. Give it to `track()`, or release it.
    */
-  reserve(): StreamSlot | undefined {
+  reserve(identity?: string, route = ''): StreamSlot | undefined {
     const max = this.options.maxClients;
     if (max > 0 && this.connections.size + this.opening >= max) {
       this.refused++;
       return undefined;
     }
     this.opening++;
-    return new StreamSlot(this.releaseSlot);
+    if (identity === undefined) {
+      return new StreamSlot(this.releaseSlot);
+    }
+    this.identities.hold(identity, route);
+    return new StreamSlot(() => {
+      this.opening--;
+      this.identities.free(identity, route);
+    });
   }
 
   /**
@@ -79,13 +92,31 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
    * shutdown ends it, and when it ends `onClose` runs once and nothing of it
    * stays here.
    */
-  track(connection: SseConnection, slot: StreamSlot, heartbeatMs: number, onClose: (reason: CloseReason) => void): void {
+  track(
+    connection: SseConnection,
+    slot: StreamSlot,
+    heartbeatMs: number,
+    onClose: (reason: CloseReason) => void,
+    expiresAt?: number,
+  ): void {
     slot.release();
     this.connections.add(connection);
     this.heartbeat.add(connection, heartbeatMs);
+    const { identity, route } = connection;
+    if (identity !== undefined) {
+      this.identities.hold(identity, route);
+      this.identities.add(identity, connection);
+    }
+    if (expiresAt !== undefined) {
+      this.expiries.add(connection, expiresAt);
+    }
     connection.onClose = (closed, reason) => {
       this.connections.delete(closed);
       this.heartbeat.remove(closed, heartbeatMs);
+      if (identity !== undefined) {
+        this.identities.free(identity, route);
+        this.identities.remove(identity, closed);
+      }
       if (reason === 'slow') {
         const { method, url, socket } = closed.request;
         this.slowDrops.report((count) => messages.slowClientsDropped(count, `${method} ${url} from ${socket.remoteAddress ?? 'unknown'}`));
@@ -94,10 +125,30 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
     };
   }
 
+  /**
+   * Ends every open stream of `identity` on this instance, after the
+   * `closeEvent` with reason `revoked`. @returns how many
+   */
+  disconnect(identity: string): number {
+    const streams = this.identities.streamsOf(identity);
+    for (const connection of streams) {
+      this.close(connection, 'revoked');
+    }
+    return streams.length;
+  }
+
+  /** Ends a stream after the `closeEvent` (its credential expired, or was revoked). */
+  private close(connection: SseConnection, reason: 'expired' | 'revoked'): void {
+    if (!connection.closed) {
+      connection.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }));
+    }
+  }
+
   /** Ends every open stream (after the `shutdownEvent`, if set) and stops the timers. */
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
     this.heartbeat.stop();
+    this.expiries.stop();
     this.backlogWatch.stop();
     const { shutdownEvent } = this.options;
     const lastFrame =

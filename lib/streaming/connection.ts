@@ -28,6 +28,10 @@ export class SseConnection implements Backlogged {
   closed = false;
   /** Whether anything was written yet (the headers go out with the first write). */
   written = false;
+  /** Who the stream belongs to (the `identify` option); `undefined`: anonymous. */
+  identity: string | undefined = undefined;
+  /** The route it came through (`Class.method`), for per-route caps. */
+  route = '';
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
   /** Since when (ms since the epoch) the backlog has been above the bound; 0 when it is not. */

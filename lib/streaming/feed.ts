@@ -82,5 +82,7 @@ export interface FeedSource {
   publish(request: SseTransportPublish): Promise<string>;
   /** How many instances have clients on the channel (shared feeds whose transport can tell). */
   listeners?(channel: string): Promise<number>;
+  /** Sends a control message to every other instance (shared feeds). */
+  sendControl?(message: string): Promise<void>;
   close(): Promise<void> | void;
 }

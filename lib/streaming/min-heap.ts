@@ -20,6 +20,11 @@ export class MinHeap<T extends { readonly key: number }> {
     items[i] = item;
   }
 
+  /** The item with the smallest key, left in place. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
   /** Removes and returns the item with the smallest key. */
   pop(): T | undefined {
     const items = this.items;

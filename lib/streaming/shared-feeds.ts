@@ -19,6 +19,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     private readonly transport: SseTransport,
     private readonly budget: HistoryBudget,
     private readonly onReadFailure: ReadFailure,
+    private readonly onControl: (message: string) => void,
   ) {}
 
   init(): Promise<void> | void {
@@ -46,6 +47,14 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
       }
     }
     return this.transport.publish(request);
+  }
+
+  sendControl(message: string): Promise<void> {
+    return this.transport.sendControl ? this.transport.sendControl(message) : Promise.resolve();
+  }
+
+  control(message: string): void {
+    this.onControl(message);
   }
 
   listeners(channel: string): Promise<number> {

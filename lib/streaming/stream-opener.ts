@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
@@ -23,8 +31,40 @@ export interface StreamRoute {
   readonly serialize?: (data: unknown) => unknown;
   /** Where a client without `Last-Event-ID` starts on a channel. */
   readonly from?: 'start' | 'live';
+  readonly identify?: (request: unknown) => string | undefined;
+  readonly expiresAt?: (request: unknown) => Date | number | undefined;
+  readonly maxClientsPerIdentity?: number;
   /** `Class.method`, for messages. */
   readonly handlerName: string;
+}
+
+/** What `reserve()` decided for a request: its place under the caps, who it is, when it expires. */
+export interface StreamTicket {
+  readonly slot: StreamSlot;
+  readonly identity: string | undefined;
+  /** ms since the epoch */
+  readonly expiresAt: number | undefined;
+}
+
+function checkIdentity(identity: unknown, handler: string): string | undefined {
+  if (identity === undefined || identity === null) {
+    return undefined;
+  }
+  if (typeof identity !== 'string' || identity === '') {
+    throw new Error(messages.badIdentity(handler, identity));
+  }
+  return identity;
+}
+
+function checkExpiry(expiresAt: unknown, handler: string): number | undefined {
+  if (expiresAt === undefined || expiresAt === null) {
+    return undefined;
+  }
+  const at = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt;
+  if (typeof at !== 'number' || Number.isNaN(at)) {
+    throw new Error(messages.badExpiry(handler, expiresAt));
+  }
+  return at;
 }
 
 /** What a request streams: a channel, or its own Observable. */
@@ -47,14 +87,37 @@ export class StreamOpener {
   ) {}
 
   /**
-   * A place for the request's stream under `maxClients`, taken before the
-   * handler runs; beyond the cap a 503 with `Retry-After` (seconds).
+   * What a stream request may open, decided before the handler runs: who it
+   * belongs to (`identify`, after the guards), when its credential expires —
+   * `401` if it has already — and a place under the caps: `429` beyond
+   * `maxClientsPerIdentity`, `503` beyond `maxClients`, with `Retry-After`.
    */
-  reserve(route: StreamRoute, res: unknown): StreamSlot {
-    const slot = this.tracker.reserve();
-    if (slot) {
-      return slot;
+  reserve(route: StreamRoute, req: unknown, res: unknown): StreamTicket {
+    const identify = route.identify ?? this.options.identify;
+    const identity = identify ? checkIdentity(identify(req), route.handlerName) : undefined;
+    const expires = route.expiresAt ?? this.options.expiresAt;
+    const expiresAt = expires ? checkExpiry(expires(req), route.handlerName) : undefined;
+    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+      throw new UnauthorizedException(messages.credentialExpired());
     }
+    if (identity !== undefined) {
+      const { identities } = this.tracker;
+      const moduleCap = this.options.maxClientsPerIdentity;
+      const routeCap = route.maxClientsPerIdentity ?? 0;
+      if ((moduleCap > 0 && identities.count(identity) >= moduleCap) || (routeCap > 0 && identities.count(identity, route.handlerName) >= routeCap)) {
+        const retryAfter = this.retryAfter(route, res);
+        throw new HttpException(messages.tooManyStreamsOfIdentity(routeCap > 0 ? routeCap : moduleCap, retryAfter), HttpStatus.TOO_MANY_REQUESTS);
+      }
+    }
+    const slot = this.tracker.reserve(identity, route.handlerName);
+    if (!slot) {
+      throw new ServiceUnavailableException(messages.tooManyStreams(this.options.maxClients, this.retryAfter(route, res)));
+    }
+    return { slot, identity, expiresAt };
+  }
+
+  /** Sets `Retry-After` (seconds: the route's `retry` rounded up, or 3) on a refusal; @returns it. */
+  private retryAfter(route: StreamRoute, res: unknown): number {
     const retryAfter = Math.max(1, Math.ceil((route.retry ?? this.options.retry ?? 3000) / 1000));
     const reply = res as { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
     // Express's response and Fastify's reply both have header(); the exception filter keeps it.
@@ -63,14 +126,15 @@ export class StreamOpener {
     } else {
       reply.setHeader?.('Retry-After', String(retryAfter));
     }
-    throw new ServiceUnavailableException(messages.tooManyStreams(this.options.maxClients, retryAfter));
+    return retryAfter;
   }
 
   /**
    * Opens the stream the handler decided on, in the place of `slot` (a slot
    * that does not become a stream is released by whoever reserved it).
    */
-  async open(route: StreamRoute, req: unknown, res: unknown, decision: StreamDecision, slot: StreamSlot): Promise<void> {
+  async open(route: StreamRoute, req: unknown, res: unknown, decision: StreamDecision, ticket: StreamTicket): Promise<void> {
+    const { slot } = ticket;
     if ('source$' in decision) {
       const delay = route.maxHeaderDelay ?? this.options.maxHeaderDelay;
       const stream = new ClientStream(
@@ -84,12 +148,12 @@ export class StreamOpener {
       );
       // An error before the first value (within the delay) is an HTTP error, as with @Sse().
       await stream.opened;
-      const started = this.start(route, req, res, (connection, heartbeat) => {
+      const started = this.start(route, req, res, ticket, (connection, heartbeat) => {
         const subscription = stream.attach(connection);
         if (connection.closed) {
           subscription.unsubscribe();
         } else {
-          this.tracker.track(connection, slot, heartbeat, () => subscription.unsubscribe());
+          this.tracker.track(connection, slot, heartbeat, () => subscription.unsubscribe(), ticket.expiresAt);
         }
       });
       if (!started) {
@@ -119,8 +183,8 @@ export class StreamOpener {
         return;
       }
       const from = lastEventId ?? (route.from === 'start' ? FROM_START : undefined);
-      this.start(route, req, res, (connection, heartbeat) => {
-        this.tracker.track(connection, slot, heartbeat, (reason) => channel.leave(connection, reason));
+      this.start(route, req, res, ticket, (connection, heartbeat) => {
+        this.tracker.track(connection, slot, heartbeat, (reason) => channel.leave(connection, reason), ticket.expiresAt);
         channel.join(connection, from);
       });
     } finally {
@@ -136,6 +200,7 @@ export class StreamOpener {
     route: StreamRoute,
     req: unknown,
     res: unknown,
+    ticket: StreamTicket,
     attach: (connection: SseConnection, heartbeat: number) => void,
   ): boolean {
     const stream = openEventStream(req, res);
@@ -150,6 +215,8 @@ export class StreamOpener {
       route.maxQueuedBytes ?? options.maxQueuedBytes,
       this.tracker.backlogWatch,
     );
+    connection.identity = ticket.identity;
+    connection.route = route.handlerName;
     const retry = route.retry ?? options.retry;
     if (retry !== undefined) {
       connection.write(encodeRetry(retry));

@@ -60,6 +60,8 @@ export interface SseTransportHost {
   suspend(): void;
   /** The subscriptions are back: every channel reads what it missed from the shared history. */
   resume(): void;
+  /** A control message from an instance (`sendControl`), e.g. to disconnect an identity's streams. */
+  control(message: string): void;
 }
 
 /**
@@ -90,6 +92,8 @@ export interface SseTransport {
   subscribe(channel: string): Promise<SseTransportEvent | undefined>;
   /** How many instances are subscribed to `channel` (have clients on it), where the transport can tell. */
   countSubscribers?(channel: string): Promise<number>;
+  /** Sends a control message to every instance's host (`control()`), this one included. */
+  sendControl?(message: string): Promise<void>;
   /** Stops delivering `channel`'s events. */
   unsubscribe(channel: string): void;
   /** Reads at most `count` events of `channel` after `afterId`. */

@@ -32,6 +32,8 @@ function connected(client: RedisClientLike): Promise<void> {
 export class RedisSubscriptions {
   /** Channels this instance is subscribed to. */
   readonly channels = new Set<string>();
+  /** The Pub/Sub topic of control messages (a NUL in it: no channel name has one). */
+  readonly controlTopic: string;
   /** Whether the connection was lost and not resubscribed yet. */
   private lost = false;
   private wasReady = false;
@@ -45,6 +47,10 @@ export class RedisSubscriptions {
     subscriber.on('message', this.onMessage);
     subscriber.on('ready', this.onReady);
     subscriber.on('close', this.onClose);
+    this.controlTopic = `${keyPrefix}\0control`;
+    void connected(subscriber)
+      .then(() => subscriber.subscribe(this.controlTopic))
+      .catch(() => undefined); // (the next 'ready' subscribes again)
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -69,6 +75,10 @@ export class RedisSubscriptions {
 
   /** An event: `<id>\n<event name>\n<data>` on the channel's Pub/Sub topic. */
   private readonly onMessage = (topic: string, message: string): void => {
+    if (topic === this.controlTopic) {
+      this.host.control(message);
+      return;
+    }
     if (!topic.startsWith(this.keyPrefix)) {
       return;
     }
@@ -100,7 +110,7 @@ export class RedisSubscriptions {
     if (!this.lost) {
       return;
     }
-    const topics = [...this.channels].map((channel) => this.keyPrefix + channel);
+    const topics = [this.controlTopic, ...[...this.channels].map((channel) => this.keyPrefix + channel)];
     const resubscribed = topics.length > 0 ? this.subscriber.subscribe(...topics) : Promise.resolve();
     resubscribed.then(
       () => {

@@ -182,6 +182,13 @@ export class RedisTransport implements SseTransport {
     };
   }
 
+  async sendControl(message: string): Promise<void> {
+    if (!this.commands || !this.subscriptions) {
+      throw new Error(messages.redisNotStarted('sendControl()'));
+    }
+    await this.commands.call('PUBLISH', this.subscriptions.controlTopic, message);
+  }
+
   async countSubscribers(channel: string): Promise<number> {
     if (!this.commands) {
       return 0;
