@@ -1,0 +1,51 @@
+import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
+import { SseTestStream } from '../../lib/testing/index.js';
+import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
+import { expiresAt, identify, IdentityController } from '../src/identity.controller.js';
+import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
+import { until } from '../src/until.js';
+
+const hasRedis = redisServerAvailable();
+const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() + 60_000}` });
+
+(hasRedis ? describe : describe.skip)('identities on Redis (two instances)', () => {
+  let redis: RedisServer;
+  let a: TestApp;
+  let b: TestApp;
+  const instance = (platform: Platform) =>
+    createTestApp(platform, {
+      imports: [
+        SseModule.forRootAsync({
+          useFactory: () => ({ heartbeat: 0, identify, expiresAt, transport: new RedisTransport({ connection: redis.url, keyPrefix: 'ids:' }) }),
+        }),
+      ],
+      controllers: [IdentityController],
+    });
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    [a, b] = await Promise.all([instance('express'), instance('fastify')]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.destroy();
+  });
+
+  it('disconnect() on A ends the identity\'s streams on A and on B; each instance counts its own', async () => {
+    const [onA, onB, onB2, other] = await Promise.all([
+      SseTestStream.open(a.server, { path: '/rooms/r1', headers: token('ada') }),
+      SseTestStream.open(b.server, { path: '/rooms/r1', headers: token('ada') }),
+      SseTestStream.open(b.server, { path: '/me', headers: token('ada') }),
+      SseTestStream.open(b.server, { path: '/rooms/r1', headers: token('bob') }),
+    ]);
+    await until(() => b.app.get(SseBroadcaster).clientCount('rooms/r1') === 2, 'the clients on B');
+    expect(await a.app.get(SseBroadcaster).disconnect('ada')).toBe(1);
+    await Promise.all([onA.waitForEnd(), onB.waitForEnd(), onB2.waitForEnd()]);
+    for (const stream of [onA, onB, onB2]) {
+      expect(stream.events.at(-1)).toMatchObject({ event: 'sse-close', data: '{"reason":"revoked"}' });
+    }
+    await a.app.get(SseBroadcaster).publish('rooms/r1', 'bob is still here');
+    expect((await other.waitForEvents(1))[0].data).toBe('bob is still here');
+    await other.close();
+  });
+});

@@ -1,0 +1,79 @@
+import request from 'supertest';
+import { SseBroadcaster, SseModule } from '../../lib/index.js';
+import { SseTestStream } from '../../lib/testing/index.js';
+import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
+import { expiresAt, identify, IdentityController } from '../src/identity.controller.js';
+import { until } from '../src/until.js';
+
+const token = (user: string, expiresInMs = 60_000) => ({ authorization: `Bearer ${user}.${Date.now() + expiresInMs}` });
+
+describe.each(PLATFORMS)('identities on %s', (platform) => {
+  let t: TestApp;
+  let broadcaster: SseBroadcaster;
+  const open = (path: string, headers: Record<string, string> = {}) => SseTestStream.open(t.server, { path, headers });
+
+  beforeAll(async () => {
+    t = await createTestApp(platform, {
+      imports: [SseModule.forRoot({ heartbeat: 0, identify, expiresAt, maxClientsPerIdentity: 3 })],
+      controllers: [IdentityController],
+    });
+    broadcaster = t.app.get(SseBroadcaster);
+  });
+  afterAll(() => t.close());
+
+  it('a stream ends when its credential expires — not before — with the closeEvent; the reconnect with the expired token gets 401', async () => {
+    const headers = token('ada', 300);
+    const exp = Number(headers.authorization.split('.')[1]);
+    const [room, me] = await Promise.all([open('/rooms/expiry', headers), open('/me', headers)]);
+    await Promise.all([room.waitForEnd(), me.waitForEnd()]);
+    const ended = Date.now();
+    expect(ended).toBeGreaterThanOrEqual(exp);
+    for (const stream of [room, me]) {
+      expect(stream.events.at(-1)).toEqual({ event: 'sse-close', data: '{"reason":"expired"}', id: undefined, retry: undefined });
+    }
+    const again = await request(t.server).get('/rooms/expiry').set(headers).set('accept', 'text/event-stream');
+    expect(again.status).toBe(401);
+    expect(again.body).toMatchObject({ statusCode: 401, message: 'The credential of this stream has expired: sign in again, then reconnect.' });
+  });
+
+  it('disconnect(identity) ends every stream of that identity with the closeEvent; others and anonymous ones stay', async () => {
+    const [adaRoom, adaMe, bob, anonymous] = await Promise.all([
+      open('/rooms/logout', token('ada')),
+      open('/me', token('ada')),
+      open('/rooms/logout', token('bob')),
+      open('/rooms/logout'),
+    ]);
+    await until(() => broadcaster.clientCount('rooms/logout') === 3, 'the room clients');
+    expect(await broadcaster.disconnect('ada')).toBe(2);
+    await Promise.all([adaRoom.waitForEnd(), adaMe.waitForEnd()]);
+    for (const stream of [adaRoom, adaMe]) {
+      expect(stream.events.at(-1)).toMatchObject({ event: 'sse-close', data: '{"reason":"revoked"}' });
+    }
+    await broadcaster.publish('rooms/logout', 'still here');
+    for (const stream of [bob, anonymous]) {
+      expect((await stream.waitForEvents(1))[0].data).toBe('still here');
+      expect(stream.ended).toBe(false);
+    }
+    expect(await broadcaster.disconnect('nobody')).toBe(0);
+    await Promise.all([bob.close(), anonymous.close()]);
+  });
+
+  it('caps the streams of one identity (module: 3 in all; route: 1) with 429 and Retry-After; a place frees when a stream closes; anonymous streams are not capped', async () => {
+    const streams = await Promise.all([open('/rooms/cap', token('cy')), open('/me', token('cy')), open('/solo', token('cy'))]);
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
+    const refused = await request(t.server).get('/rooms/cap').set(token('cy')).set('accept', 'text/event-stream');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('3');
+    expect(refused.body).toMatchObject({ statusCode: 429, message: expect.stringContaining('maxClientsPerIdentity 3') });
+    await streams[0].close();
+    await until(() => broadcaster.clientCount('rooms/cap') === 0, 'the stream to close');
+    const soloAgain = await request(t.server).get('/solo').set(token('cy')).set('accept', 'text/event-stream');
+    expect(soloAgain.status).toBe(429); // the route's own cap: one
+    expect(soloAgain.body.message).toContain('maxClientsPerIdentity 1');
+    const back = await open('/rooms/cap', token('cy'));
+    expect(back.status).toBe(200);
+    const anonymous = await Promise.all(Array.from({ length: 5 }, () => open('/rooms/cap')));
+    expect(anonymous.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+    await Promise.all([back, ...streams.slice(1), ...anonymous].map((s) => s.close()));
+  });
+});
