@@ -3,6 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { assertKnownKeys } from '../util/assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
+import type { Audience } from '../streaming/audience.js';
 import { ConnectionTracker } from '../streaming/connection-tracker.js';
 import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
@@ -14,7 +15,7 @@ import type { SseTotals } from './sse-totals.interface.js';
 import { ChannelSources } from './channel-sources.js';
 import type { SseConnectOptions } from './sse-connect-options.interface.js';
 
-const PUBLISH_OPTION_KEYS = ['event', 'id'];
+const PUBLISH_OPTION_KEYS = ['event', 'id', 'to', 'except'];
 
 /**
  * Publishes events to channels. Inject it anywhere; every client on a route
@@ -75,12 +76,14 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     assertChannelName(channel);
     let event: string | undefined;
     let id: string | undefined;
+    let audience: Audience | undefined;
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') {
         throw new SseEncodingError(messages.invalidOptionValue('publish options', options, 'pass an object like { event, id }.'));
       }
       assertKnownKeys('publish options', options, PUBLISH_OPTION_KEYS, (message) => new SseEncodingError(message));
       ({ event, id } = options);
+      audience = audienceOf(options);
       if (event !== undefined) {
         assertEventName(event, 'event');
       }
@@ -101,7 +104,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     }
     const serialize = this.registry.serialize;
     const text = serializeData(serialize ? serialize(data) : data, 'data');
-    return this.registry.publish(channel, text, event || undefined, id);
+    return this.registry.publish(channel, text, event || undefined, id, audience);
   }
 
   /**
@@ -196,6 +199,24 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   beforeApplicationShutdown(): void {
     this.sources.stopAll();
   }
+}
+
+/** The `to` / `except` of publish options, checked: non-empty identity strings. */
+function audienceOf(options: SsePublishOptions): Audience | undefined {
+  const identities = (field: 'to' | 'except'): string[] | undefined => {
+    const value = options[field];
+    if (value === undefined) {
+      return undefined;
+    }
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || list.some((identity) => typeof identity !== 'string' || identity === '')) {
+      throw new SseEncodingError(messages.invalidOptionValue(`publish options.${field}`, value, 'pass an identity (a non-empty string) or an array of them.'));
+    }
+    return [...list];
+  };
+  const to = identities('to');
+  const except = identities('except');
+  return to === undefined && except === undefined ? undefined : { to, except };
 }
 
 function assertChannelName(name: unknown): asserts name is string {

@@ -13,4 +13,15 @@ export interface SsePublishOptions {
    * the channel's last one.
    */
   id?: string;
+  /**
+   * Only the streams of these identities get the event (never anonymous
+   * streams) — e.g. a private line in a room. It keeps its place and id in the
+   * channel, and replay applies the same audience.
+   */
+  to?: string | readonly string[];
+  /**
+   * Every stream but those of these identities gets the event (anonymous
+   * streams too) — e.g. everyone but the sender.
+   */
+  except?: string | readonly string[];
 }

@@ -12,6 +12,7 @@ import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { MAX_ENDED_REMEMBERED, SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
+import type { Audience } from './audience.js';
 import { Channel, type ChannelHooks } from './channel.js';
 import { ChannelSettingsResolver } from './channel-settings.js';
 import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
@@ -180,7 +181,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   }
 
   /** Publishes one validated, serialized event; resolves with its id. */
-  publish(channel: string, data: string, event: string | undefined, id: string | undefined): Promise<string> {
+  publish(channel: string, data: string, event: string | undefined, id: string | undefined, audience?: Audience): Promise<string> {
     const { history } = this.settings.for(channel);
     return this.source.publish({
       channel,
@@ -190,6 +191,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       history,
       historyTtl: this.options.historyTtl,
       endEvent: this.options.endEvent,
+      audience,
     } satisfies SseTransportPublish);
   }
 

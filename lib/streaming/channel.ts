@@ -4,6 +4,7 @@ import type { CloseReason, SseConnection } from './connection.js';
 import { FROM_START, type ChannelFeed, type FeedSink, type Missed, type ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
+import { isFor } from './audience.js';
 import { LiveClients } from './live-clients.js';
 import type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
 
@@ -188,19 +189,24 @@ export class Channel implements FeedSink {
     let text = '';
     let end = start;
     let finished = false;
-    while (end < events.length && !finished && (end === start || text.length + events[end].body.length <= budget)) {
-      text += withEventName(events[end].event ?? connection.eventName, events[end].body);
-      finished = events[end].event === this.events.endEvent;
-      end++;
+    while (end < events.length && !finished && (text === '' || text.length + events[end].body.length <= budget)) {
+      const entry = events[end++];
+      finished = entry.event === this.events.endEvent;
+      if (finished || isFor(entry.audience, connection.identity)) {
+        // (The end is for everyone, whoever its channel's events were for.)
+        text += withEventName(entry.event ?? connection.eventName, entry.body);
+        this.counters.replayed++;
+      }
     }
-    this.counters.replayed += end - start;
     if (finished) {
       // The end event: nothing comes after it.
       this.catchingUp.delete(connection);
       connection.write(text);
       connection.end();
     } else if (end === events.length) {
-      connection.write(text);
+      if (text !== '') {
+        connection.write(text);
+      }
       this.catchUp(connection, events[end - 1].id);
     } else {
       connection.write(text, () => this.replay(connection, events, end));

@@ -73,6 +73,11 @@ export class SseConnection implements Backlogged {
     if (this.closed) {
       return false;
     }
+    if (chunk.length === 0) {
+      // Nothing to send (an empty chunk would end a chunked body).
+      if (onFlushed) queueMicrotask(onFlushed);
+      return true;
+    }
     this.written = true;
     const bound = this.maxQueuedBytes;
     if (bound === 0) {

@@ -1,3 +1,4 @@
+import type { Audience } from './audience.js';
 import type { BudgetedHistory, HistoryBudget } from './history-budget.js';
 
 /** One published event as a channel keeps it: encoded once, written to every client. */
@@ -8,6 +9,8 @@ export interface ChannelEvent {
   readonly event: string | undefined;
   /** `id: …` and `data: …` lines and the closing blank line, ready to write. */
   readonly body: string;
+  /** Who it is for, when not everyone (`to` / `except`). */
+  readonly audience?: Audience;
 }
 
 /**

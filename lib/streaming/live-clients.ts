@@ -1,6 +1,18 @@
 import { withEventName } from '../wire/encoder.js';
 import type { SseConnection } from './connection.js';
+import { isFor } from './audience.js';
 import type { ChannelEvent } from './history.js';
+
+/** The frames of `events` that a stream of `identity` gets, under the route's event name. */
+export function framesFor(events: readonly ChannelEvent[], eventName: string, identity: string | undefined): string {
+  let text = '';
+  for (const entry of events) {
+    if (isFor(entry.audience, identity)) {
+      text += withEventName(entry.event ?? eventName, entry.body);
+    }
+  }
+  return text;
+}
 
 /**
  * A channel's live clients, grouped by their route's event name ('' for
@@ -40,16 +52,32 @@ export class LiveClients {
     return [...this.groups.values()].flatMap((group) => [...group]);
   }
 
-  /** Writes the events to every client, encoded once per event name in use. */
+  /**
+   * Writes the events to every client, encoded once per event name in use —
+   * and, when some are for certain identities only, once per identity in the
+   * group (`to` / `except`).
+   */
   deliver(events: readonly ChannelEvent[]): void {
+    const targeted = events.some((entry) => entry.audience !== undefined);
     for (const [eventName, group] of this.groups) {
-      let text = '';
-      for (const entry of events) {
-        text += withEventName(entry.event ?? eventName, entry.body);
+      if (!targeted) {
+        const bytes = Buffer.from(framesFor(events, eventName, undefined), 'utf8');
+        for (const connection of group) {
+          connection.write(bytes);
+        }
+        continue;
       }
-      const bytes = Buffer.from(text, 'utf8');
+      const byIdentity = new Map<string | undefined, Buffer | undefined>();
       for (const connection of group) {
-        connection.write(bytes);
+        let bytes = byIdentity.get(connection.identity);
+        if (!byIdentity.has(connection.identity)) {
+          const text = framesFor(events, eventName, connection.identity);
+          bytes = text === '' ? undefined : Buffer.from(text, 'utf8');
+          byIdentity.set(connection.identity, bytes);
+        }
+        if (bytes) {
+          connection.write(bytes);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 import { encodeEventBody } from '../wire/encoder.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import type { Audience } from './audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
 
@@ -36,9 +37,9 @@ export class LocalFeed implements ChannelFeed {
   }
 
   /** @returns the event's id: the caller's, or the channel's next one */
-  publish(data: string, event: string | undefined, id?: string): string {
+  publish(data: string, event: string | undefined, id?: string, audience?: Audience): string {
     const eventId = id ?? `${this.epoch}-${++this.seq}`;
-    const entry = { id: eventId, event, body: encodeEventBody(eventId, data) };
+    const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience };
     this.lastId = eventId;
     this.history.add(entry);
     this.sink.append(entry);

@@ -28,9 +28,9 @@ export class LocalFeeds implements FeedSource {
     return feed;
   }
 
-  publish({ channel, data, event, id }: SseTransportPublish): Promise<string> {
+  publish({ channel, data, event, id, audience }: SseTransportPublish): Promise<string> {
     this.channels.feedOf(channel);
-    const eventId = this.feeds.get(channel)!.publish(data, event, id);
+    const eventId = this.feeds.get(channel)!.publish(data, event, id, audience);
     // A channel without clients and without history (history 0) holds nothing.
     this.channels.disposeIfIdle(channel);
     return Promise.resolve(eventId);

@@ -226,5 +226,5 @@ export class SharedFeed implements ChannelFeed {
 }
 
 function toEntry(event: SseTransportEvent): ChannelEvent {
-  return { id: event.id, event: event.event, body: encodeEventBody(event.id, event.data) };
+  return { id: event.id, event: event.event, body: encodeEventBody(event.id, event.data), audience: event.audience };
 }

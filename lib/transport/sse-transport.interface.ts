@@ -10,6 +10,8 @@ export interface SseTransportEvent {
   readonly event: string | undefined;
   /** The serialized data (the text after `data:`, line breaks included). */
   readonly data: string;
+  /** Who it is for, when not everyone: identities it goes `to`, or all `except` them. */
+  readonly audience?: { readonly to?: readonly string[]; readonly except?: readonly string[] };
 }
 
 /**
@@ -29,6 +31,8 @@ export interface SseTransportPublish {
   readonly historyTtl: number;
   /** The end event's name (`endEvent`): once a channel's newest event is one, it takes no more. */
   readonly endEvent: string;
+  /** Who it is for, when not everyone. */
+  readonly audience?: { readonly to?: readonly string[]; readonly except?: readonly string[] };
 }
 
 /**

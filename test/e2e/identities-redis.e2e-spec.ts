@@ -48,4 +48,28 @@ const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() +
     expect((await other.waitForEvents(1))[0].data).toBe('bob is still here');
     await other.close();
   });
+
+  it('to / except travel through Redis: live on both instances, and in a replay on the other instance', async () => {
+    const [adaOnA, bobOnB] = await Promise.all([
+      SseTestStream.open(a.server, { path: '/rooms/t2', headers: token('ada') }),
+      SseTestStream.open(b.server, { path: '/rooms/t2', headers: token('bob') }),
+    ]);
+    await until(
+      () => b.app.get(SseBroadcaster).clientCount('rooms/t2') === 1 && a.app.get(SseBroadcaster).clientCount('rooms/t2') === 1,
+      'the clients',
+    );
+    const start = await a.app.get(SseBroadcaster).publish('rooms/t2', 'start');
+    const ids = [
+      await a.app.get(SseBroadcaster).publish('rooms/t2', 'for bob', { to: 'bob' }),
+      await b.app.get(SseBroadcaster).publish('rooms/t2', 'not for bob', { except: ['bob'] }),
+      await a.app.get(SseBroadcaster).publish('rooms/t2', 'all'),
+    ];
+    expect((await adaOnA.waitForEvents(3)).map((e) => e.data)).toEqual(['start', 'not for bob', 'all']);
+    expect((await bobOnB.waitForEvents(3)).map((e) => e.data)).toEqual(['start', 'for bob', 'all']);
+    // Bob's phone reconnects to A from 'start': the replay is for bob only.
+    const bobBack = await SseTestStream.open(a.server, { path: '/rooms/t2', headers: { ...token('bob'), 'last-event-id': start } });
+    const marker = await a.app.get(SseBroadcaster).publish('rooms/t2', 'marker');
+    expect((await bobBack.waitForEvents(3)).map((e) => e.id)).toEqual([ids[0], ids[2], marker]);
+    await Promise.all([adaOnA.close(), bobOnB.close(), bobBack.close()]);
+  });
 });

@@ -76,4 +76,45 @@ describe.each(PLATFORMS)('identities on %s', (platform) => {
     expect(anonymous.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
     await Promise.all([back, ...streams.slice(1), ...anonymous].map((s) => s.close()));
   });
+
+  it('publish(…, { to, except }): live and in replay only the streams it is for; anonymous ones by the rules', async () => {
+    const [ada, bob, cy, anonymous] = await Promise.all([
+      open('/rooms/targets', token('ada')),
+      open('/rooms/targets', token('bob')),
+      open('/rooms/targets', token('cy')),
+      open('/rooms/targets'),
+    ]);
+    await until(() => broadcaster.clientCount('rooms/targets') === 4, 'the clients');
+    const ids = [
+      await broadcaster.publish('rooms/targets', 'to ada', { to: 'ada' }),
+      await broadcaster.publish('rooms/targets', 'to ada and bob', { to: ['ada', 'bob'] }),
+      await broadcaster.publish('rooms/targets', 'all but ada', { except: 'ada' }),
+      await broadcaster.publish('rooms/targets', 'everyone'),
+    ];
+    const seen = async (stream: SseTestStream, count: number) => (await stream.waitForEvents(count)).map((e) => e.data);
+    expect(await seen(ada, 3)).toEqual(['to ada', 'to ada and bob', 'everyone']);
+    expect(await seen(bob, 3)).toEqual(['to ada and bob', 'all but ada', 'everyone']);
+    expect(await seen(cy, 2)).toEqual(['all but ada', 'everyone']);
+    expect(await seen(anonymous, 2)).toEqual(['all but ada', 'everyone']);
+    // Each kept its place and id: one channel-wide id per event.
+    expect(ada.events.map((e) => e.id)).toEqual([ids[0], ids[1], ids[3]]);
+    expect(cy.events.map((e) => e.id)).toEqual([ids[2], ids[3]]);
+
+    // Replay applies the same audience: nothing that was not for the client.
+    const [adaBack, cyBack, anonymousBack] = await Promise.all([
+      open('/rooms/targets', { ...token('ada'), 'last-event-id': ids[0] }),
+      open('/rooms/targets', { ...token('cy'), 'last-event-id': ids[0] }),
+      open('/rooms/targets', { 'last-event-id': ids[0] }),
+    ]);
+    const marker = await broadcaster.publish('rooms/targets', 'marker');
+    expect((await adaBack.waitForEvents(3)).map((e) => e.id)).toEqual([ids[1], ids[3], marker]);
+    expect((await cyBack.waitForEvents(3)).map((e) => e.id)).toEqual([ids[2], ids[3], marker]);
+    expect((await anonymousBack.waitForEvents(3)).map((e) => e.id)).toEqual([ids[2], ids[3], marker]);
+    await Promise.all([ada, bob, cy, anonymous, adaBack, cyBack, anonymousBack].map((s) => s.close()));
+  });
+
+  it('refuses an audience that is not identities, naming it', () => {
+    expect(() => broadcaster.publish('rooms/x', 'x', { to: '' })).toThrow(/Invalid publish options\.to "": pass an identity/);
+    expect(() => broadcaster.publish('rooms/x', 'x', { except: [1] as never })).toThrow(/Invalid publish options\.except \[1\]/);
+  });
 });

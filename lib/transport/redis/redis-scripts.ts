@@ -13,13 +13,13 @@ function script(source: string): RedisScript {
 /**
  * Publishes one event: appends it to the channel's Stream, which assigns the
  * id, trims the Stream to the history bound, renews its expiry, and publishes
- * `<id>\n<event>\n<data>` to the channel's Pub/Sub channel — atomically, so
+ * `<id>\n<event>\n<audience>\n<data>` to the channel's Pub/Sub channel — atomically, so
  * that every instance receives the events in id order. Refused ('ENDED')
  * when the Stream's newest entry is the end event: the channel has ended.
  *
  * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
  * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
- * event's name.
+ * event's name, the audience as JSON ('' for everyone).
  */
 export const PUBLISH_SCRIPT = script(`
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -31,11 +31,16 @@ if #newest > 0 then
     end
   end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], 'e', ARGV[6], 'd', ARGV[7])
+local fields = {'e', ARGV[6], 'd', ARGV[7]}
+if ARGV[9] ~= '' then
+  fields[5] = 'a'
+  fields[6] = ARGV[9]
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], unpack(fields))
 if ARGV[5] ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
-redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[7])
+redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[9] .. '\\n' .. ARGV[7])
 return id
 `);
 

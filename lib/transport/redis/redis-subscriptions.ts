@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../sse-transport.interface.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
+import { parseAudience } from './stream-entry.js';
 
 /**
  * Resolves once the client is past its connection handshake ('connect'):
@@ -73,7 +74,7 @@ export class RedisSubscriptions {
     this.subscriber.disconnect();
   }
 
-  /** An event: `<id>\n<event name>\n<data>` on the channel's Pub/Sub topic. */
+  /** An event: `<id>\n<event name>\n<audience>\n<data>` on the channel's Pub/Sub topic. */
   private readonly onMessage = (topic: string, message: string): void => {
     if (topic === this.controlTopic) {
       this.host.control(message);
@@ -84,13 +85,15 @@ export class RedisSubscriptions {
     }
     const idEnd = message.indexOf('\n');
     const eventEnd = message.indexOf('\n', idEnd + 1);
-    if (idEnd < 0 || eventEnd < 0) {
+    const audienceEnd = message.indexOf('\n', eventEnd + 1);
+    if (idEnd < 0 || eventEnd < 0 || audienceEnd < 0) {
       return;
     }
     this.host.deliver(topic.slice(this.keyPrefix.length), {
       id: message.slice(0, idEnd),
       event: message.slice(idEnd + 1, eventEnd) || undefined,
-      data: message.slice(eventEnd + 1),
+      data: message.slice(audienceEnd + 1),
+      audience: parseAudience(message.slice(eventEnd + 1, audienceEnd)),
     });
   };
 

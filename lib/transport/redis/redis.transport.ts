@@ -17,23 +17,8 @@ import { READ_SCRIPT, type RedisScript } from './redis-scripts.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { checkRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
+import { toEvent, type StreamEntry } from './stream-entry.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
-
-/** A Stream entry as Redis returns it: its id and its fields, `e` (event name) and `d` (data). */
-type StreamEntry = [string, string[]];
-
-function toEvent([id, fields]: StreamEntry): SseTransportEvent {
-  let event: string | undefined;
-  let data = '';
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'e') {
-      event = fields[i + 1] || undefined;
-    } else if (fields[i] === 'd') {
-      data = fields[i + 1];
-    }
-  }
-  return { id, event, data };
-}
 
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
@@ -119,7 +104,8 @@ export class RedisTransport implements SseTransport {
     }
     const { history, historyTtl } = request;
     const key = this.keyPrefix + request.channel;
-    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent];
+    const audience = request.audience ? JSON.stringify(request.audience) : '';
+    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience];
     return new Promise<string>((resolve, reject) => {
       const abandon = (error: Error) => {
         this.inFlight.delete(abandon);
