@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_HEADER_DELAY,
   DEFAULT_END_EVENT,
   DEFAULT_CLOSE_EVENT,
+  DEFAULT_PRESENCE_LEAVE_DELAY,
   DEFAULT_ENDED_TTL,
 } from './sse.constants.js';
 
@@ -40,6 +41,7 @@ const MODULE_OPTION_KEYS = [
   'identify',
   'expiresAt',
   'maxClientsPerIdentity',
+  'presenceLeaveDelay',
   'endedTtl',
   'channels',
   'historyTtl',
@@ -61,6 +63,7 @@ const ROUTE_OPTION_KEYS = [
   'identify',
   'expiresAt',
   'maxClientsPerIdentity',
+  'presence',
 ] as const;
 
 const FUNCTION_SHAPES: Record<string, string> = {
@@ -123,6 +126,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   assertFunction(`${where}.identify`, options.identify);
   assertFunction(`${where}.expiresAt`, options.expiresAt);
   assertCount(`${where}.maxClientsPerIdentity`, options.maxClientsPerIdentity, 'streams of one identity on this instance; 0 for no cap');
+  assertCount(`${where}.presenceLeaveDelay`, options.presenceLeaveDelay, 'milliseconds a leave waits for the identity to come back');
   if (options.shutdownEvent !== undefined) {
     rethrowAs(where, () => assertEventName(options.shutdownEvent, 'shutdownEvent'));
   }
@@ -161,6 +165,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     identify: options.identify,
     expiresAt: options.expiresAt,
     maxClientsPerIdentity: options.maxClientsPerIdentity ?? 0,
+    presenceLeaveDelay: options.presenceLeaveDelay ?? DEFAULT_PRESENCE_LEAVE_DELAY,
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
     transport: options.transport,
@@ -202,6 +207,9 @@ export function assertRouteOptions(where: string, channel: unknown, options: Sse
   assertFunction(`${where} option identify`, options.identify);
   assertFunction(`${where} option expiresAt`, options.expiresAt);
   assertCount(`${where} option maxClientsPerIdentity`, options.maxClientsPerIdentity, "streams of one identity on this route; 0 for no cap");
+  if (options.presence !== undefined && typeof options.presence !== 'boolean') {
+    throw new Error(messages.invalidOptionValue(`${where} option presence`, options.presence, 'it must be true or false.'));
+  }
   if (options.from !== undefined && options.from !== 'start' && options.from !== 'live') {
     throw new Error(messages.invalidOptionValue(`${where} option from`, options.from, "use 'start' (the channel's history first) or 'live'."));
   }

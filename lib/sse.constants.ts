@@ -19,3 +19,6 @@ export const DEFAULT_ENDED_TTL = 24 * 60 * 60 * 1000;
 /** How many ended channels are remembered at most (the oldest are forgotten first). */
 export const MAX_ENDED_REMEMBERED = 100_000;
 export const DEFAULT_CLOSE_EVENT = 'sse-close';
+export const PRESENCE_JOIN_EVENT = 'sse-join';
+export const PRESENCE_LEAVE_EVENT = 'sse-leave';
+export const DEFAULT_PRESENCE_LEAVE_DELAY = 3000;

@@ -142,3 +142,6 @@ export const badIdentity = (handler: string, value: unknown) =>
 
 export const badExpiry = (handler: string, value: unknown) =>
   `The expiresAt option of ${handler} returned ${quote(value)}: it must return a Date, a number of ms since the epoch, or undefined.`;
+
+export const presenceFailed = (error: unknown) =>
+  `Presence could not be updated: ${(error as Error)?.message ?? String(error)}. Join and leave events may be missing until it can.`;

@@ -150,6 +150,15 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     });
   }
 
+  /**
+   * The distinct identities with at least one open stream on `channel` —
+   * across every instance on Redis.
+   */
+  identities(channel: string): Promise<string[]> {
+    assertChannelName(channel);
+    return this.registry.presence.list(channel);
+  }
+
   /** A handle bound to one channel. */
   channel(name: string): SseChannelHandle {
     assertChannelName(name);

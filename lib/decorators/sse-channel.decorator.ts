@@ -57,6 +57,7 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
       identify: options.identify,
       expiresAt: options.expiresAt,
       maxClientsPerIdentity: options.maxClientsPerIdentity,
+      presence: options.presence,
       handlerName,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;

@@ -148,6 +148,12 @@ export interface SseModuleOptions {
    */
   closeEvent?: string;
   /**
+   * How long, in ms, an identity's `sse-leave` waits for it to come back (a
+   * tab reload is not a leave) on a channel with presence.
+   * @default 3000
+   */
+  presenceLeaveDelay?: number;
+  /**
    * Name of the event that ends a channel (`broadcaster.end()`, or a source
    * `connect()`ed with `{ end: true }` that completes): every client gets it —
    * data `{"channel": "…", "reason": "complete" | "error" | "ended"}`, with the

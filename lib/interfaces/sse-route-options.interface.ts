@@ -45,6 +45,14 @@ export interface SseRouteOptions {
   expiresAt?: (request: any) => Date | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** A cap on the streams of one identity on this route (on top of the module's cap on all its streams). */
   maxClientsPerIdentity?: number;
+  /**
+   * The route's channel announces who is on it: `sse-join` / `sse-leave`
+   * events (data `{"identity":"…"}`) when an identity's first stream joins
+   * and its last one leaves — once across instances. Then every identified
+   * stream of the channel counts, whatever route it came through.
+   * @default false
+   */
+  presence?: boolean;
   /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
   serialize?: (data: unknown) => unknown;
 }

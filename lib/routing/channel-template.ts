@@ -80,6 +80,12 @@ export function fillChannelTemplate(
   return name;
 }
 
+/** Whether `channel` is a name the template can produce. */
+export function templateMatches(segments: readonly ChannelSegment[], channel: string): boolean {
+  const parts = channel.split('/');
+  return parts.length === segments.length && segments.every((segment, i) => (typeof segment === 'string' ? segment === parts[i] : parts[i] !== ''));
+}
+
 /**
  * A channel name both templates can produce, or `undefined` when none: they
  * meet when they have as many segments and every pair of segments is equal

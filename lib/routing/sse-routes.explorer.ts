@@ -2,7 +2,8 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import { channelTemplatesMeet } from './channel-template.js';
+import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { channelTemplatesMeet, templateMatches } from './channel-template.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
 /** Nest's metadata keys of `@UseGuards()` and `@Controller()` (the same in Nest 11 and 12). */
@@ -55,12 +56,18 @@ export class SseRoutesExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly registry: ChannelRegistry,
   ) {}
 
   onModuleInit(): void {
     const routes = this.channelRoutes();
     for (const { route, prefixes } of routes) {
       assertParamsInPath(route, prefixes);
+      if (route.presence) {
+        // Its channels have presence on every instance, whether or not a client of it is here.
+        const segments = route.segments!;
+        this.registry.presence.addTemplate((channel) => templateMatches(segments, channel));
+      }
     }
     for (let i = 0; i < routes.length; i++) {
       for (let j = i + 1; j < routes.length; j++) {

@@ -9,7 +9,13 @@ import {
 } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
-import { MAX_ENDED_REMEMBERED, SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import {
+  MAX_ENDED_REMEMBERED,
+  PRESENCE_JOIN_EVENT,
+  PRESENCE_LEAVE_EVENT,
+  SSE_LOGGER_CONTEXT,
+  SSE_MODULE_OPTIONS,
+} from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
 import type { Audience } from './audience.js';
@@ -19,6 +25,7 @@ import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
 import { EndedChannels } from './ended-channels.js';
 import { HistoryBudget } from './history-budget.js';
 import { IdleWatch } from './idle-watch.js';
+import { Presence } from './presence.js';
 import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from './local-feeds.js';
 import { SharedFeeds } from './shared-feeds.js';
@@ -35,6 +42,8 @@ const WARNING_INTERVAL = 10_000;
 export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   /** The bound on the history of all channels together. */
   readonly historyBudget: HistoryBudget;
+  /** Who is on each channel (identified streams), with `sse-join` / `sse-leave` where asked for. */
+  readonly presence: Presence;
   private readonly channels = new Map<string, Channel>();
   /** Tells this instance's control messages from others'. */
   private readonly instance = randomBytes(8).toString('hex');
@@ -57,8 +66,13 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
     this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
-      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, this.receiveControl)
+      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, this.receiveControl, (channel, identity) =>
+          this.presence.announceSwept(channel, identity),
+        )
       : new LocalFeeds(this, this.historyBudget);
+    this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.presenceLeaveDelay, (error) =>
+      this.logger.warn(messages.presenceFailed(error)),
+    );
     this.sweeper = new IdleSweeper(options.historyTtl, () => this.channels.values(), (channel) => this.drop(channel));
     this.stopping = new Promise<never>((_, reject) => {
       this.stop = reject;
@@ -207,6 +221,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   beforeApplicationShutdown(): void {
     this.stop(new Error(messages.shuttingDown()));
     this.sweeper.stop();
+    this.presence.stop();
   }
 
   /** Closes the transport once every stream has ended. */
@@ -232,6 +247,13 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
 
   private readonly reportReadFailure = (channel: string, error: unknown): void => {
     this.readFailures.report((count) => messages.historyReadFailed(channel, count, error));
+  };
+
+  private readonly announcePresence = (channel: string, identity: string, kind: 'join' | 'leave'): void => {
+    const event = kind === 'join' ? PRESENCE_JOIN_EVENT : PRESENCE_LEAVE_EVENT;
+    this.publish(channel, JSON.stringify({ identity }), event, undefined).catch((error: unknown) =>
+      this.logger.warn(messages.presenceFailed(error)),
+    );
   };
 
   private readonly receiveControl = (text: string): void => {

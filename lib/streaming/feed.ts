@@ -1,5 +1,6 @@
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
 import type { ChannelEvent } from './history.js';
+import type { PresenceStore } from './presence.js';
 
 /** Why a client's `Last-Event-ID` could not be resumed. */
 export type ResetReason = 'history-exceeded' | 'unknown-id';
@@ -84,5 +85,7 @@ export interface FeedSource {
   listeners?(channel: string): Promise<number>;
   /** Sends a control message to every other instance (shared feeds). */
   sendControl?(message: string): Promise<void>;
+  /** Where presence is kept. */
+  presenceStore(): PresenceStore;
   close(): Promise<void> | void;
 }

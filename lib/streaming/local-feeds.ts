@@ -2,6 +2,7 @@ import type { SseTransportPublish } from '../transport/sse-transport.interface.j
 import type { ChannelLookup, ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { LocalFeed } from './local-feed.js';
+import { LocalPresenceStore, type PresenceStore } from './presence.js';
 
 /**
  * Channels in this process (the default): a publish goes straight to the
@@ -17,6 +18,10 @@ export class LocalFeeds implements FeedSource {
   ) {}
 
   init(): void {}
+
+  presenceStore(): PresenceStore {
+    return new LocalPresenceStore();
+  }
 
   create(name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
     const feed = new LocalFeed(settings, this.budget, sink, (disposed) => {

@@ -3,6 +3,7 @@ import type { SseTransport, SseTransportEvent, SseTransportHost, SseTransportPub
 import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
+import { LocalPresenceStore, type PresenceStore } from './presence.js';
 import { SharedFeed, type ReadFailure } from './shared-feed.js';
 
 /**
@@ -20,7 +21,25 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     private readonly budget: HistoryBudget,
     private readonly onReadFailure: ReadFailure,
     private readonly onControl: (message: string) => void,
+    private readonly onPresenceSwept: (channel: string, identity: string) => void,
   ) {}
+
+  presenceStore(): PresenceStore {
+    const transport = this.transport;
+    if (!transport.presenceJoin || !transport.presenceLeave || !transport.presenceGone || !transport.presenceList) {
+      return new LocalPresenceStore(); // (a transport without presence: this instance's streams only)
+    }
+    return {
+      join: (channel, identity) => transport.presenceJoin!(channel, identity),
+      leave: (channel, identity) => transport.presenceLeave!(channel, identity),
+      gone: (channel, identity) => transport.presenceGone!(channel, identity),
+      list: (channel) => transport.presenceList!(channel),
+    };
+  }
+
+  presenceSwept(channel: string, identity: string): void {
+    this.onPresenceSwept(channel, identity);
+  }
 
   init(): Promise<void> | void {
     return this.transport.init(this);

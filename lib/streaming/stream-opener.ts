@@ -34,6 +34,8 @@ export interface StreamRoute {
   readonly identify?: (request: unknown) => string | undefined;
   readonly expiresAt?: (request: unknown) => Date | number | undefined;
   readonly maxClientsPerIdentity?: number;
+  /** The route's channel announces who is on it. */
+  readonly presence?: boolean;
   /** `Class.method`, for messages. */
   readonly handlerName: string;
 }
@@ -184,8 +186,26 @@ export class StreamOpener {
       }
       const from = lastEventId ?? (route.from === 'start' ? FROM_START : undefined);
       this.start(route, req, res, ticket, (connection, heartbeat) => {
-        this.tracker.track(connection, slot, heartbeat, (reason) => channel.leave(connection, reason), ticket.expiresAt);
+        const { identity } = connection;
+        const { presence } = this.registry;
+        let present = false;
+        this.tracker.track(
+          connection,
+          slot,
+          heartbeat,
+          (reason) => {
+            channel.leave(connection, reason);
+            if (present) {
+              presence.left(channel.name, identity!);
+            }
+          },
+          ticket.expiresAt,
+        );
         channel.join(connection, from);
+        if (identity !== undefined && !connection.closed) {
+          present = true;
+          presence.joined(channel.name, identity, route.presence === true);
+        }
       });
     } finally {
       this.registry.release(channel);

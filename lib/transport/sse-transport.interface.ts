@@ -66,6 +66,8 @@ export interface SseTransportHost {
   resume(): void;
   /** A control message from an instance (`sendControl`), e.g. to disconnect an identity's streams. */
   control(message: string): void;
+  /** An identity of an instance that died left `channel` (it was its last instance): announce it. */
+  presenceSwept(channel: string, identity: string): void;
 }
 
 /**
@@ -98,6 +100,14 @@ export interface SseTransport {
   countSubscribers?(channel: string): Promise<number>;
   /** Sends a control message to every instance's host (`control()`), this one included. */
   sendControl?(message: string): Promise<void>;
+  /** Presence across instances: `identity` has a stream on `channel` here now; true if its first anywhere. */
+  presenceJoin?(channel: string, identity: string): Promise<boolean>;
+  /** `identity` has no stream on `channel` here any more. */
+  presenceLeave?(channel: string, identity: string): Promise<void>;
+  /** `identity` has no stream on `channel` anywhere: true once (its leave is to be announced). */
+  presenceGone?(channel: string, identity: string): Promise<boolean>;
+  /** The identities with a stream on `channel` anywhere. */
+  presenceList?(channel: string): Promise<string[]>;
   /** Stops delivering `channel`'s events. */
   unsubscribe(channel: string): void;
   /** Reads at most `count` events of `channel` after `afterId`. */

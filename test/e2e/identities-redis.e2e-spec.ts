@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
@@ -7,6 +9,7 @@ import { until } from '../src/until.js';
 
 const hasRedis = redisServerAvailable();
 const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() + 60_000}` });
+const LEASE = 900;
 
 (hasRedis ? describe : describe.skip)('identities on Redis (two instances)', () => {
   let redis: RedisServer;
@@ -16,7 +19,13 @@ const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() +
     createTestApp(platform, {
       imports: [
         SseModule.forRootAsync({
-          useFactory: () => ({ heartbeat: 0, identify, expiresAt, transport: new RedisTransport({ connection: redis.url, keyPrefix: 'ids:' }) }),
+          useFactory: () => ({
+            heartbeat: 0,
+            identify,
+            expiresAt,
+            presenceLeaveDelay: 100,
+            transport: new RedisTransport({ connection: redis.url, keyPrefix: 'ids:', presenceLease: LEASE }),
+          }),
         }),
       ],
       controllers: [IdentityController],
@@ -71,5 +80,58 @@ const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() +
     const marker = await a.app.get(SseBroadcaster).publish('rooms/t2', 'marker');
     expect((await bobBack.waitForEvents(3)).map((e) => e.id)).toEqual([ids[0], ids[2], marker]);
     await Promise.all([adaOnA.close(), bobOnB.close(), bobBack.close()]);
+  });
+
+  it('presence across instances: one join and one leave per identity whichever instances its streams are on; identities() everywhere', async () => {
+    const watcher = await SseTestStream.open(a.server, { path: '/lobby/x1', headers: token('watcher') });
+    const presenceOf = (stream: SseTestStream) =>
+      stream.events.filter((e) => e.event === 'sse-join' || e.event === 'sse-leave').map((e) => `${e.event}:${JSON.parse(e.data).identity}`);
+    const watcherB = await SseTestStream.open(b.server, { path: '/lobby/x1', headers: token('viewer') });
+    await until(() => presenceOf(watcher).length === 2 && presenceOf(watcherB).length === 1, 'the watchers\' joins');
+    const onA = await SseTestStream.open(a.server, { path: '/lobby/x1', headers: token('ada') });
+    const onB = await SseTestStream.open(b.server, { path: '/lobby/x1/quiet', headers: token('ada') });
+    await until(() => presenceOf(watcher).length === 3 && presenceOf(watcherB).length === 2, 'ada\'s join');
+    expect(await a.app.get(SseBroadcaster).identities('lobby/x1')).toEqual(['ada', 'viewer', 'watcher']);
+    expect(await b.app.get(SseBroadcaster).identities('lobby/x1')).toEqual(['ada', 'viewer', 'watcher']);
+    await onA.close(); // ada is still on B
+    await onB.close();
+    await until(() => presenceOf(watcher).length === 4, 'ada\'s leave');
+    const marker = await b.app.get(SseBroadcaster).publish('lobby/x1', 'marker');
+    for (const stream of [watcher, watcherB]) {
+      await stream.waitFor((events) => events.some((e) => e.id === marker));
+    }
+    expect(presenceOf(watcher)).toEqual(['sse-join:watcher', 'sse-join:viewer', 'sse-join:ada', 'sse-leave:ada']);
+    expect(presenceOf(watcherB)).toEqual(['sse-join:viewer', 'sse-join:ada', 'sse-leave:ada']);
+    expect(await b.app.get(SseBroadcaster).identities('lobby/x1')).toEqual(['viewer', 'watcher']);
+    await Promise.all([watcher.close(), watcherB.close()]);
+  });
+
+  it('an instance killed without shutting down: its identities leave once its lease has run out (within lease × 4/3)', async () => {
+    const watcher = await SseTestStream.open(a.server, { path: '/lobby/crash', headers: token('watcher') });
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'presence-instance.mjs'), redis.url, 'ids:', String(LEASE)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout!.on('data', (data: Buffer) => {
+          const match = /port (\d+)/.exec(data.toString());
+          if (match) resolve(Number(match[1]));
+        });
+        child.on('exit', (code) => reject(new Error(`the instance exited (${code})`)));
+      });
+      const zed = await SseTestStream.open(`http://127.0.0.1:${port}`, { path: '/lobby/crash', headers: { 'x-user': 'zed' } });
+      await watcher.waitFor((events) => events.some((e) => e.event === 'sse-join' && e.data.includes('zed')));
+      expect(await a.app.get(SseBroadcaster).identities('lobby/crash')).toEqual(['watcher', 'zed']);
+      child.kill('SIGKILL');
+      const killed = Date.now();
+      await watcher.waitFor((events) => events.some((e) => e.event === 'sse-leave' && e.data.includes('zed')), { timeout: 10_000 });
+      const took = Date.now() - killed;
+      console.log(`presence: a killed instance's identity left after ${took} ms (lease ${LEASE} ms)`);
+      expect(await a.app.get(SseBroadcaster).identities('lobby/crash')).toEqual(['watcher']);
+      void zed;
+    } finally {
+      child.kill('SIGKILL');
+      await watcher.close();
+    }
   });
 });

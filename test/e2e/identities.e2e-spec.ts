@@ -14,7 +14,7 @@ describe.each(PLATFORMS)('identities on %s', (platform) => {
 
   beforeAll(async () => {
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, identify, expiresAt, maxClientsPerIdentity: 3 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, identify, expiresAt, maxClientsPerIdentity: 3, presenceLeaveDelay: 150 })],
       controllers: [IdentityController],
     });
     broadcaster = t.app.get(SseBroadcaster);
@@ -116,5 +116,35 @@ describe.each(PLATFORMS)('identities on %s', (platform) => {
   it('refuses an audience that is not identities, naming it', () => {
     expect(() => broadcaster.publish('rooms/x', 'x', { to: '' })).toThrow(/Invalid publish options\.to "": pass an identity/);
     expect(() => broadcaster.publish('rooms/x', 'x', { except: [1] as never })).toThrow(/Invalid publish options\.except \[1\]/);
+  });
+
+  it('presence: one join per identity (two tabs, any route of the channel), one leave after the last tab and the delay; anonymous streams do not count', async () => {
+    const watcher = await open('/lobby/p1', token('watcher'));
+    const presenceOf = () => watcher.events.filter((e) => e.event === 'sse-join' || e.event === 'sse-leave').map((e) => `${e.event}:${JSON.parse(e.data).identity}`);
+    await until(() => presenceOf().length === 1, 'the watcher\'s own join');
+    const [tab1, tab2, quiet, anonymous] = await Promise.all([
+      open('/lobby/p1', token('ada')),
+      open('/lobby/p1', token('ada')),
+      open('/lobby/p1/quiet', token('bob')),
+      open('/lobby/p1'),
+    ]);
+    await until(() => presenceOf().length === 3, 'the joins');
+    expect(presenceOf().sort()).toEqual(['sse-join:ada', 'sse-join:bob', 'sse-join:watcher']);
+    expect(await broadcaster.identities('lobby/p1')).toEqual(['ada', 'bob', 'watcher']);
+    await tab1.close();
+    // A reload: the tab leaves and comes back within the delay — no leave, no second join.
+    await quiet.close();
+    const quietAgain = await open('/lobby/p1/quiet', token('bob'));
+    await tab2.close();
+    await until(() => presenceOf().length === 4, 'ada\'s leave');
+    const marker = await broadcaster.publish('lobby/p1', 'marker');
+    await watcher.waitFor((events) => events.some((e) => e.id === marker));
+    expect(presenceOf()).toEqual(expect.arrayContaining(['sse-leave:ada']));
+    expect(presenceOf().filter((p) => p.endsWith(':bob'))).toEqual(['sse-join:bob']);
+    expect(await broadcaster.identities('lobby/p1')).toEqual(['bob', 'watcher']);
+    // Presence events are channel events: replayed like any other.
+    const back = await open('/lobby/p1/quiet', { ...token('cy'), 'last-event-id': watcher.events[0].id! });
+    await back.waitFor((events) => events.some((e) => e.event === 'sse-leave'));
+    await Promise.all([watcher, quietAgain, anonymous, back].map((s) => s.close()));
   });
 });

@@ -48,4 +48,12 @@ export class IdentityController {
   /** A route that allows one stream per user (on top of the module's cap). */
   @SseChannel('solo', { path: 'solo', maxClientsPerIdentity: 1 })
   solo(): void {}
+
+  /** A room that announces who is in it. */
+  @SseChannel('lobby/:room', { path: 'lobby/:room', event: 'chat', presence: true })
+  lobby(): void {}
+
+  /** The same channel through a route without the option: its identified streams count too. */
+  @SseChannel('lobby/:room', { path: 'lobby/:room/quiet' })
+  lobbyQuiet(): void {}
 }

@@ -28,7 +28,7 @@ describe('RedisTransport without a connection', () => {
   it('rejects a publish at once, without handing it to ioredis to queue', async () => {
     const client = new LostClient();
     const transport = new RedisTransport({ client: client as unknown as RedisClientLike });
-    await transport.init({ deliver: () => undefined, suspend: () => undefined, resume: () => undefined, control: () => undefined });
+    await transport.init({ deliver: () => undefined, suspend: () => undefined, resume: () => undefined, control: () => undefined, presenceSwept: () => undefined });
     const settled: string[] = [];
     const publish = transport.publish({ channel: 'news', event: undefined, data: 'x', id: undefined, history: 10, historyTtl: 0, endEvent: 'sse-end' });
     publish.catch(() => settled.push('rejected'));

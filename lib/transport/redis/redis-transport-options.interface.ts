@@ -59,4 +59,12 @@ export interface RedisTransportOptions {
    * @default 'sse:'
    */
   keyPrefix?: string;
+  /**
+   * Presence: how long, in ms, an instance's lease lasts. An instance that
+   * dies without shutting down (or shuts down) keeps its identities on their
+   * channels until its lease has run out and another instance has swept them:
+   * within `presenceLease` × 4/3.
+   * @default 15000
+   */
+  presenceLease?: number;
 }

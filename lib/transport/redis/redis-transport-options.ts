@@ -2,7 +2,7 @@ import { assertKnownKeys } from '../../util/assert-known-keys.js';
 import * as messages from '../../sse.messages.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 
-const OPTION_KEYS = ['client', 'connection', 'keyPrefix'];
+const OPTION_KEYS = ['client', 'connection', 'keyPrefix', 'presenceLease'];
 
 /** Checks `RedisTransport` options when it is created; returns the key prefix to use. */
 export function checkRedisTransportOptions(options: RedisTransportOptions): string {
@@ -27,6 +27,10 @@ export function checkRedisTransportOptions(options: RedisTransportOptions): stri
   }
   if (connection !== undefined && typeof connection !== 'string' && (connection === null || typeof connection !== 'object')) {
     throw new Error(messages.invalidOptionValue(`${where}.connection`, connection, 'pass a redis:// URL or ioredis options.'));
+  }
+  const lease = options.presenceLease;
+  if (lease !== undefined && (typeof lease !== 'number' || !Number.isSafeInteger(lease) || lease < 300)) {
+    throw new Error(messages.invalidOptionValue(`${where}.presenceLease`, lease, 'it must be an integer number of milliseconds, 300 or more.'));
   }
   const keyPrefix = options.keyPrefix ?? 'sse:';
   if (typeof keyPrefix !== 'string') {

@@ -14,6 +14,7 @@ import {
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline } from './publish-pipeline.js';
 import { READ_SCRIPT, type RedisScript } from './redis-scripts.js';
+import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { checkRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
@@ -52,6 +53,7 @@ export class RedisTransport implements SseTransport {
   /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
   private readonly inFlight = new Set<(error: Error) => void>();
   private readonly pipeline = new PublishPipeline(() => this.commands);
+  private presence: RedisPresence | undefined;
 
   constructor(private readonly options: RedisTransportOptions) {
     this.keyPrefix = checkRedisTransportOptions(options);
@@ -78,6 +80,36 @@ export class RedisTransport implements SseTransport {
     const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
     subscriber.on('error', this.logError);
     this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger);
+    this.presence = new RedisPresence(
+      () => this.commands,
+      this.keyPrefix,
+      (channel, identity) => host.presenceSwept(channel, identity),
+      this.options.presenceLease,
+    );
+    this.presence.start();
+  }
+
+  presenceJoin(channel: string, identity: string): Promise<boolean> {
+    return this.started().join(channel, identity);
+  }
+
+  presenceLeave(channel: string, identity: string): Promise<void> {
+    return this.started().leave(channel, identity);
+  }
+
+  presenceGone(channel: string, identity: string): Promise<boolean> {
+    return this.started().gone(channel, identity);
+  }
+
+  presenceList(channel: string): Promise<string[]> {
+    return this.started().list(channel);
+  }
+
+  private started(): RedisPresence {
+    if (!this.presence) {
+      throw new Error(messages.redisNotStarted('presence'));
+    }
+    return this.presence;
   }
 
   publish(request: SseTransportPublish): Promise<string> {
@@ -193,6 +225,8 @@ export class RedisTransport implements SseTransport {
 
   async close(): Promise<void> {
     const { commands, subscriptions } = this;
+    this.presence?.stop();
+    this.presence = undefined;
     this.host = undefined;
     this.commands = undefined;
     this.subscriptions = undefined;

@@ -1,0 +1,158 @@
+import { ExpiryTimer } from './expiry-timer.js';
+
+/** Where presence is kept: this process, or the transport (every instance). */
+export interface PresenceStore {
+  /** `identity` now has a stream on `channel` on this instance; true: its first anywhere (announce it). */
+  join(channel: string, identity: string): Promise<boolean>;
+  /** `identity` has no stream on `channel` on this instance any more. */
+  leave(channel: string, identity: string): Promise<void>;
+  /** After the leave delay: true if `identity` has no stream on `channel` anywhere (announce it, once). */
+  gone(channel: string, identity: string): Promise<boolean>;
+  /** The identities with a stream on `channel` anywhere. */
+  list(channel: string): Promise<string[]>;
+}
+
+/** What presence does with an announcement: a `sse-join` or `sse-leave` event of the channel. */
+export type Announce = (channel: string, identity: string, kind: 'join' | 'leave') => void;
+
+/**
+ * Who is on each channel: the streams of each identity on this instance,
+ * told to the store when an identity's first stream joins and its last one
+ * leaves. On a channel with presence, the first join anywhere and the last
+ * leave anywhere are announced as channel events; a leave waits `delayMs`
+ * (a tab reload is not a leave), from one timer for all of them.
+ */
+export class Presence {
+  /** Streams per channel and identity, on this instance. */
+  private readonly streams = new Map<string, Map<string, number>>();
+  /** Channels with presence events (a `presence: true` route streamed them). */
+  private readonly announced = new Set<string>();
+  private readonly pendingLeaves: ExpiryTimer<{ channel: string; identity: string }>;
+  private readonly templates: ((channel: string) => boolean)[] = [];
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly announce: Announce,
+    private readonly delayMs: number,
+    private readonly report: (error: unknown) => void,
+  ) {
+    this.pendingLeaves = new ExpiryTimer(({ channel, identity }) => this.confirmLeave(channel, identity));
+  }
+
+  /** A stream of `identity` joined `channel` (through a route with `presence: true` if `announce`). */
+  joined(channel: string, identity: string, announce: boolean): void {
+    if (announce && !this.announced.has(channel)) {
+      this.announced.add(channel);
+    }
+    let identities = this.streams.get(channel);
+    if (!identities) {
+      identities = new Map();
+      this.streams.set(channel, identities);
+    }
+    const count = (identities.get(identity) ?? 0) + 1;
+    identities.set(identity, count);
+    if (count === 1) {
+      this.store.join(channel, identity).then((first) => {
+        if (first && this.isAnnounced(channel)) {
+          this.announce(channel, identity, 'join');
+        }
+      }, this.report);
+    }
+  }
+
+  /** A stream of `identity` left `channel`. */
+  left(channel: string, identity: string): void {
+    const identities = this.streams.get(channel);
+    const count = (identities?.get(identity) ?? 1) - 1;
+    if (count > 0) {
+      identities!.set(identity, count);
+      return;
+    }
+    identities?.delete(identity);
+    if (identities?.size === 0) {
+      this.streams.delete(channel);
+    }
+    this.store.leave(channel, identity).catch(this.report);
+    this.pendingLeaves.add({ channel, identity }, Date.now() + this.delayMs);
+  }
+
+  list(channel: string): Promise<string[]> {
+    return this.store.list(channel);
+  }
+
+  /** Routes with `presence: true` and a channel name: the channels they name have presence everywhere. */
+  addTemplate(matches: (channel: string) => boolean): void {
+    this.templates.push(matches);
+  }
+
+  /** A dead instance's identity left `channel` for good: announce it now (its time has passed already). */
+  announceSwept(channel: string, identity: string): void {
+    if (this.isAnnounced(channel)) {
+      this.announce(channel, identity, 'leave');
+    }
+  }
+
+  stop(): void {
+    this.pendingLeaves.stop();
+  }
+
+  private isAnnounced(channel: string): boolean {
+    return this.announced.has(channel) || this.templates.some((matches) => matches(channel));
+  }
+
+  private confirmLeave(channel: string, identity: string): void {
+    if (this.streams.get(channel)?.has(identity)) {
+      return; // back on this instance meanwhile
+    }
+    this.store.gone(channel, identity).then((gone) => {
+      if (gone && this.isAnnounced(channel)) {
+        this.announce(channel, identity, 'leave');
+      }
+    }, this.report);
+  }
+}
+
+/** Presence in this process: the streams here are all there is. */
+export class LocalPresenceStore implements PresenceStore {
+  /** Identities present per channel, and those whose join was announced. */
+  private readonly present = new Map<string, Set<string>>();
+  private readonly told = new Map<string, Set<string>>();
+
+  join(channel: string, identity: string): Promise<boolean> {
+    add(this.present, channel, identity);
+    return Promise.resolve(add(this.told, channel, identity));
+  }
+
+  leave(channel: string, identity: string): Promise<void> {
+    remove(this.present, channel, identity);
+    return Promise.resolve();
+  }
+
+  gone(channel: string, identity: string): Promise<boolean> {
+    return Promise.resolve(!this.present.get(channel)?.has(identity) && remove(this.told, channel, identity));
+  }
+
+  list(channel: string): Promise<string[]> {
+    return Promise.resolve([...(this.present.get(channel) ?? [])].sort());
+  }
+}
+
+function add(map: Map<string, Set<string>>, channel: string, identity: string): boolean {
+  let set = map.get(channel);
+  if (!set) {
+    set = new Set();
+    map.set(channel, set);
+  }
+  const added = !set.has(identity);
+  set.add(identity);
+  return added;
+}
+
+function remove(map: Map<string, Set<string>>, channel: string, identity: string): boolean {
+  const set = map.get(channel);
+  const removed = set?.delete(identity) ?? false;
+  if (set?.size === 0) {
+    map.delete(channel);
+  }
+  return removed;
+}
