@@ -1,5 +1,6 @@
-import { BadRequestException, Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { SseBroadcaster, SseChannel } from 'nestjs-sse-channel';
+import { sampleIdentity } from './sample-identity.js';
 
 interface ChatMessage {
   user: string;
@@ -15,22 +16,33 @@ interface ChatMessage {
 export class RoomsController {
   constructor(private readonly broadcaster: SseBroadcaster) {}
 
-  /** `GET /rooms/:id` → `event: chat` frames; replays missed ones after a reconnect. */
-  @SseChannel('rooms/:id', { path: ':id', event: 'chat', retry: 500 })
+  /**
+   * `GET /rooms/:id?user=…` → `event: chat` frames; replays missed ones after
+   * a reconnect. The room announces who is in it (`sse-join` / `sse-leave`).
+   */
+  @SseChannel('rooms/:id', { path: ':id', event: 'chat', retry: 500, presence: true })
   chat(): void {}
+
+  /** Who is in the room now (every instance, on Redis). */
+  @Get(':id/people')
+  people(@Param('id') id: string): Promise<string[]> {
+    return this.broadcaster.identities(`rooms/${id}`);
+  }
 
   /** The same channel as `event: notice` frames, e.g. for a notification badge. */
   @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice', retry: 500 })
   notifications(): void {}
 
+  /** Posts a message: everyone in the room gets it but the sender (`?user=`), whose page shows it at once. */
   @Post(':id')
-  async say(@Param('id') id: string, @Body() body: Partial<ChatMessage>): Promise<{ id: string }> {
+  async say(@Param('id') id: string, @Body() body: Partial<ChatMessage>, @Req() request: { query?: Record<string, unknown> }): Promise<{ id: string }> {
     const user = typeof body?.user === 'string' ? body.user.trim().slice(0, 40) : '';
     const text = typeof body?.text === 'string' ? body.text.trim().slice(0, 500) : '';
     if (!user || !text) {
       throw new BadRequestException('Send JSON { "user": "...", "text": "..." } with both fields non-empty.');
     }
-    return { id: await this.broadcaster.publish(`rooms/${id}`, { user, text, at: Date.now() }) };
+    const sender = sampleIdentity(request);
+    return { id: await this.broadcaster.publish(`rooms/${id}`, { user, text, at: Date.now() }, sender ? { except: sender } : undefined) };
   }
 
   /**

@@ -61,17 +61,24 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   });
 
   it('a chat message posted through the page appears in two open pages', async () => {
-    const [alice, bob] = [await openPage('/?room=two-pages'), await openPage('/?room=two-pages')];
+    const [alice, bob] = [await openPage('/?room=two-pages&user=alice'), await openPage('/?room=two-pages&user=bob')];
     await Promise.all([alice, bob].map((page) => page.waitForSelector('#chat-state.open')));
-    await alice.fill('input[name=user]', 'alice');
+    // Presence: each page sees both people, once each (two streams per page).
+    for (const page of [alice, bob]) {
+      await page.waitForFunction(() => document.querySelector('#people')?.textContent === 'alice, bob');
+    }
     await alice.fill('input[name=text]', 'Hello from Alice');
     await alice.click('#send');
     for (const page of [alice, bob]) {
       await page.waitForFunction(() => document.querySelector('#messages')?.textContent?.includes('Hello from Alice'));
-      expect(await texts(page, '#messages li .who')).toEqual(['alice']);
+      expect(await texts(page, '#messages li .who')).toEqual(['alice']); // (alice's page: its own, not an echo)
       await page.waitForFunction(() => document.querySelector('#notice-count')?.textContent === '1');
     }
-    await Promise.all([alice.close(), bob.close()]);
+    // Alice's message went to everyone but her: her page shows it once, with the id the server gave.
+    expect(await texts(alice, '#messages li .id')).toEqual(await texts(bob, '#messages li .id'));
+    await alice.close();
+    await bob.waitForFunction(() => document.querySelector('#people')?.textContent === 'bob', undefined, { timeout: 10_000 });
+    await bob.close();
   });
 
   it('after a server-side drop, EventSource reconnects with Last-Event-ID and the page shows the missed messages', async () => {
@@ -125,9 +132,8 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   });
 
   it('shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
-    const page = await openPage('/?room=lobby');
+    const page = await openPage('/?room=lobby&user=ada');
     await page.waitForSelector('#chat-state.open');
-    await page.fill('input[name=user]', 'ada');
     await page.fill('input[name=text]', 'Ticks above, chat here: one channel, many clients.');
     await page.click('#send');
     await page.waitForFunction(() => document.querySelectorAll('#es-log li').length >= 5 && document.querySelectorAll('#messages li').length >= 1);
