@@ -54,6 +54,8 @@ const SERVERS = {
   // a client that keeps reading is never dropped, and the rule costs little.
   'sse-channel (express, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
   'sse-channel (fastify, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
+  // Every stream identified (identify: one identity per client), for the memory per client.
+  'sse-channel (fastify, identities)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_IDENTIFY: '1' } },
   // instances: app processes sharing the channels on Redis; memory: the
   // one-instance, in-memory row it is compared with.
   'sse-channel on Redis (2 × express)': {

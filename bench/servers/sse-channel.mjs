@@ -22,9 +22,11 @@ class AppModule {}
 // maxQueuedBytes 0: the bench's client reads as fast as it can, and the
 // baselines have no bound; SSE_BENCH_QUEUE_BOUND=default keeps the default bound.
 const bound = process.env.SSE_BENCH_QUEUE_BOUND === 'default' ? {} : { maxQueuedBytes: 0 };
+// SSE_BENCH_IDENTIFY=1: every stream has an identity of its own (the client's port).
+const identities = process.env.SSE_BENCH_IDENTIFY ? { identify: (request) => `client-${(request.raw ?? request).socket.remotePort}` } : {};
 const options = redisUrl
   ? { heartbeat: 0, history: 1000, ...bound, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
-  : { heartbeat: 0, history: 0, ...bound };
+  : { heartbeat: 0, history: 0, ...bound, ...identities };
 Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
 const app = await NestFactory.create(AppModule, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {

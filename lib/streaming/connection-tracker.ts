@@ -70,7 +70,7 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
    * A slot for a stream about to open, or `undefined` when `maxClients`
    * streams are open or opening. Give it to `track()`, or release it.
    */
-  reserve(identity?: string, route = ''): StreamSlot | undefined {
+  reserve(identity?: string, route?: string): StreamSlot | undefined {
     const max = this.options.maxClients;
     if (max > 0 && this.connections.size + this.opening >= max) {
       this.refused++;
@@ -102,7 +102,8 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
     slot.release();
     this.connections.add(connection);
     this.heartbeat.add(connection, heartbeatMs);
-    const { identity, route } = connection;
+    const { identity } = connection;
+    const route = connection.route || undefined;
     if (identity !== undefined) {
       this.identities.hold(identity, route);
       this.identities.add(identity, connection);

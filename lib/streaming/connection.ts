@@ -30,7 +30,7 @@ export class SseConnection implements Backlogged {
   written = false;
   /** Who the stream belongs to (the `identify` option); `undefined`: anonymous. */
   identity: string | undefined = undefined;
-  /** The route it came through (`Class.method`), for per-route caps. */
+  /** The route it came through (`Class.method`), when the route caps its streams per identity; else ''. */
   route = '';
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;

@@ -8,51 +8,63 @@ import type { SseConnection } from './connection.js';
 export class IdentityIndex {
   /** Streams opening or open, by identity, and by route and identity. */
   private readonly counts = new Map<string, number>();
-  private readonly open = new Map<string, Set<SseConnection>>();
+  /** (One stream is kept as it is; a Set only for an identity with several.) */
+  private readonly open = new Map<string, SseConnection | Set<SseConnection>>();
 
   /** Streams of `identity` (opening or open); on one route if `route` is given. */
   count(identity: string, route?: string): number {
     return this.counts.get(key(identity, route)) ?? 0;
   }
 
-  /** One more stream of `identity` on `route`, opening or open. */
-  hold(identity: string, route: string): void {
-    for (const name of [key(identity), key(identity, route)]) {
-      this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  /** One more stream of `identity`, opening or open (counted per route too when `route` is given: it has a cap). */
+  hold(identity: string, route?: string): void {
+    this.bump(identity, 1);
+    if (route !== undefined) {
+      this.bump(key(identity, route), 1);
     }
   }
 
-  /** One stream of `identity` on `route` less. */
-  free(identity: string, route: string): void {
-    for (const name of [key(identity), key(identity, route)]) {
-      const left = (this.counts.get(name) ?? 1) - 1;
-      if (left > 0) {
-        this.counts.set(name, left);
-      } else {
-        this.counts.delete(name);
-      }
+  /** One stream of `identity` less. */
+  free(identity: string, route?: string): void {
+    this.bump(identity, -1);
+    if (route !== undefined) {
+      this.bump(key(identity, route), -1);
     }
   }
 
   add(identity: string, connection: SseConnection): void {
-    let set = this.open.get(identity);
-    if (!set) {
-      set = new Set();
-      this.open.set(identity, set);
+    const held = this.open.get(identity);
+    if (held === undefined) {
+      this.open.set(identity, connection);
+    } else if (held instanceof Set) {
+      held.add(connection);
+    } else {
+      this.open.set(identity, new Set([held, connection]));
     }
-    set.add(connection);
   }
 
   remove(identity: string, connection: SseConnection): void {
-    const set = this.open.get(identity);
-    if (set?.delete(connection) && set.size === 0) {
+    const held = this.open.get(identity);
+    if (held === connection) {
+      this.open.delete(identity);
+    } else if (held instanceof Set && held.delete(connection) && held.size === 0) {
       this.open.delete(identity);
     }
   }
 
   /** The open streams of `identity` (a copy). */
   streamsOf(identity: string): SseConnection[] {
-    return [...(this.open.get(identity) ?? [])];
+    const held = this.open.get(identity);
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held];
+  }
+
+  private bump(name: string, by: number): void {
+    const count = (this.counts.get(name) ?? 0) + by;
+    if (count > 0) {
+      this.counts.set(name, count);
+    } else {
+      this.counts.delete(name);
+    }
   }
 }
 

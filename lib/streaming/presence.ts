@@ -114,45 +114,39 @@ export class Presence {
 
 /** Presence in this process: the streams here are all there is. */
 export class LocalPresenceStore implements PresenceStore {
-  /** Identities present per channel, and those whose join was announced. */
-  private readonly present = new Map<string, Set<string>>();
-  private readonly told = new Map<string, Set<string>>();
+  /** Per channel: identities present, or leaving (their leave not confirmed yet). */
+  private readonly channels = new Map<string, Map<string, 'present' | 'leaving'>>();
 
   join(channel: string, identity: string): Promise<boolean> {
-    add(this.present, channel, identity);
-    return Promise.resolve(add(this.told, channel, identity));
+    let identities = this.channels.get(channel);
+    if (!identities) {
+      identities = new Map();
+      this.channels.set(channel, identities);
+    }
+    const first = !identities.has(identity); // (back while leaving: no new join)
+    identities.set(identity, 'present');
+    return Promise.resolve(first);
   }
 
   leave(channel: string, identity: string): Promise<void> {
-    remove(this.present, channel, identity);
+    this.channels.get(channel)?.set(identity, 'leaving');
     return Promise.resolve();
   }
 
   gone(channel: string, identity: string): Promise<boolean> {
-    return Promise.resolve(!this.present.get(channel)?.has(identity) && remove(this.told, channel, identity));
+    const identities = this.channels.get(channel);
+    if (identities?.get(identity) !== 'leaving') {
+      return Promise.resolve(false);
+    }
+    identities.delete(identity);
+    if (identities.size === 0) {
+      this.channels.delete(channel);
+    }
+    return Promise.resolve(true);
   }
 
   list(channel: string): Promise<string[]> {
-    return Promise.resolve([...(this.present.get(channel) ?? [])].sort());
+    const identities = this.channels.get(channel) ?? new Map<string, string>();
+    return Promise.resolve([...identities].filter(([, state]) => state === 'present').map(([identity]) => identity).sort());
   }
-}
-
-function add(map: Map<string, Set<string>>, channel: string, identity: string): boolean {
-  let set = map.get(channel);
-  if (!set) {
-    set = new Set();
-    map.set(channel, set);
-  }
-  const added = !set.has(identity);
-  set.add(identity);
-  return added;
-}
-
-function remove(map: Map<string, Set<string>>, channel: string, identity: string): boolean {
-  const set = map.get(channel);
-  const removed = set?.delete(identity) ?? false;
-  if (set?.size === 0) {
-    map.delete(channel);
-  }
-  return removed;
 }

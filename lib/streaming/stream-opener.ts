@@ -111,7 +111,8 @@ export class StreamOpener {
         throw new HttpException(messages.tooManyStreamsOfIdentity(routeCap > 0 ? routeCap : moduleCap, retryAfter), HttpStatus.TOO_MANY_REQUESTS);
       }
     }
-    const slot = this.tracker.reserve(identity, route.handlerName);
+    // (Streams are counted per route only where the route caps them.)
+    const slot = this.tracker.reserve(identity, route.maxClientsPerIdentity ? route.handlerName : undefined);
     if (!slot) {
       throw new ServiceUnavailableException(messages.tooManyStreams(this.options.maxClients, this.retryAfter(route, res)));
     }
@@ -236,7 +237,7 @@ export class StreamOpener {
       this.tracker.backlogWatch,
     );
     connection.identity = ticket.identity;
-    connection.route = route.handlerName;
+    connection.route = route.maxClientsPerIdentity ? route.handlerName : '';
     const retry = route.retry ?? options.retry;
     if (retry !== undefined) {
       connection.write(encodeRetry(retry));
