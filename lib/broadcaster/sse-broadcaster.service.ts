@@ -36,7 +36,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       publish: (channel, data, options) => this.publish(channel, data, options),
       endChannel: (channel, reason) => this.endChannel(channel, reason),
     });
-    registry.onControl((message) => {
+    registry.control.onMessage((message) => {
       if (message.type === 'disconnect' && typeof message.identity === 'string') {
         this.tracker.disconnect(message.identity);
       }
@@ -55,7 +55,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       throw new SseEncodingError(messages.invalidOptionValue('identity', identity, 'pass the non-empty string identify() gave.'));
     }
     const ended = this.tracker.disconnect(identity);
-    await this.registry.sendControl({ type: 'disconnect', identity });
+    await this.registry.control.send({ type: 'disconnect', identity });
     return ended;
   }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -24,7 +23,8 @@ import { ChannelSettingsResolver } from './channel-settings.js';
 import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
 import { EndedChannels } from './ended-channels.js';
 import { HistoryBudget } from './history-budget.js';
-import { IdleWatch } from './idle-watch.js';
+import { ControlMessages } from './control-messages.js';
+import { IdleWatches } from './idle-watch.js';
 import { Presence } from './presence.js';
 import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from './local-feeds.js';
@@ -45,11 +45,13 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** Who is on each channel (identified streams), with `sse-join` / `sse-leave` where asked for. */
   readonly presence: Presence;
   private readonly channels = new Map<string, Channel>();
-  /** Tells this instance's control messages from others'. */
-  private readonly instance = randomBytes(8).toString('hex');
-  private controlHandler: ((message: Record<string, unknown>) => void) | undefined;
+  /** Messages to and from the other instances (`disconnect()`). */
+  readonly control: ControlMessages;
   /** `cancelWhenIdle` watches, by channel. */
-  private readonly idleWatches = new Map<string, Set<IdleWatch>>();
+  private readonly idleWatches = new IdleWatches(
+    (name) => this.channels.get(name)?.clientCount ?? 0,
+    (name) => (this.source.listeners ? this.source.listeners(name) : Promise.resolve(0)),
+  );
   /** Channels that ended, for a while after they are dropped. */
   private readonly ended: EndedChannels;
   private readonly settings: ChannelSettingsResolver;
@@ -66,10 +68,11 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
     this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
-      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, this.receiveControl, (channel, identity) =>
+      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
           this.presence.announceSwept(channel, identity),
         )
       : new LocalFeeds(this, this.historyBudget);
+    this.control = new ControlMessages(this.source.sendControl?.bind(this.source));
     this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.presenceLeaveDelay, (error) =>
       this.logger.warn(messages.presenceFailed(error)),
     );
@@ -78,19 +81,6 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       this.stop = reject;
     });
     this.stopping.catch(() => undefined);
-  }
-
-  /**
-   * Sends a control message to every other instance (with a shared
-   * transport; in memory there is none).
-   */
-  sendControl(message: Record<string, unknown>): Promise<void> {
-    return this.source.sendControl ? this.source.sendControl(JSON.stringify({ ...message, origin: this.instance })) : Promise.resolve();
-  }
-
-  /** Who handles the control messages of other instances. */
-  onControl(handler: (message: Record<string, unknown>) => void): void {
-    this.controlHandler = handler;
   }
 
   /** The event that ends a channel (`endEvent`). */
@@ -104,23 +94,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
    * transport, no client on any instance). @returns what stops watching
    */
   watchIdle(name: string, ms: number, onIdle: () => void): () => void {
-    const watch = new IdleWatch(ms, onIdle, () => this.channels.get(name)?.clientCount ?? 0, () =>
-      this.source.listeners ? this.source.listeners(name) : Promise.resolve(0),
-    );
-    let watches = this.idleWatches.get(name);
-    if (!watches) {
-      watches = new Set();
-      this.idleWatches.set(name, watches);
-    }
-    watches.add(watch);
-    watch.arm();
-    return () => {
-      watch.stop();
-      watches.delete(watch);
-      if (watches.size === 0 && this.idleWatches.get(name) === watches) {
-        this.idleWatches.delete(name);
-      }
-    };
+    return this.idleWatches.watch(name, ms, onIdle);
   }
 
   /** What is done to published data before it is serialized (the `serialize` option). */
@@ -238,7 +212,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   }
 
   private readonly keepOrDrop = (channel: Channel): void => {
-    this.idleWatches.get(channel.name)?.forEach((watch) => watch.arm());
+    this.idleWatches.idle(channel.name);
     this.disposeIfIdle(channel.name);
     if (this.channels.has(channel.name)) {
       this.sweeper.watch();
@@ -256,24 +230,12 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     );
   };
 
-  private readonly receiveControl = (text: string): void => {
-    let message: Record<string, unknown>;
-    try {
-      message = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (message.origin !== this.instance) {
-      this.controlHandler?.(message);
-    }
-  };
-
   private readonly rememberEnd = (channel: Channel): void => {
     this.ended.remember(channel.name, channel.endId!);
   };
 
   private readonly busy = (channel: Channel): void => {
-    this.idleWatches.get(channel.name)?.forEach((watch) => watch.stop());
+    this.idleWatches.busy(channel.name);
   };
 
   /** What every channel tells the registry (one object for all of them). */

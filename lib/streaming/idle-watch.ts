@@ -47,3 +47,42 @@ export class IdleWatch {
     );
   };
 }
+
+/** The `cancelWhenIdle` watches of every channel. */
+export class IdleWatches {
+  private readonly watches = new Map<string, Set<IdleWatch>>();
+
+  constructor(
+    private readonly localClients: (channel: string) => number,
+    private readonly elsewhere: (channel: string) => Promise<number>,
+  ) {}
+
+  /** Starts watching `channel`; @returns what stops it. */
+  watch(channel: string, ms: number, onIdle: () => void): () => void {
+    const watch = new IdleWatch(ms, onIdle, () => this.localClients(channel), () => this.elsewhere(channel));
+    let set = this.watches.get(channel);
+    if (!set) {
+      set = new Set();
+      this.watches.set(channel, set);
+    }
+    set.add(watch);
+    watch.arm();
+    return () => {
+      watch.stop();
+      set.delete(watch);
+      if (set.size === 0 && this.watches.get(channel) === set) {
+        this.watches.delete(channel);
+      }
+    };
+  }
+
+  /** The channel got a client: its clocks stop. */
+  busy(channel: string): void {
+    this.watches.get(channel)?.forEach((watch) => watch.stop());
+  }
+
+  /** The channel lost its last client: its clocks start. */
+  idle(channel: string): void {
+    this.watches.get(channel)?.forEach((watch) => watch.arm());
+  }
+}

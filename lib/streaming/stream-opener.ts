@@ -18,7 +18,7 @@ import { ConnectionTracker } from './connection-tracker.js';
 import { ClientStream } from './client-stream.js';
 import { FROM_START } from './feed.js';
 import { answerNoContent, openEventStream, rawRequest, rawResponse, readLastEventId } from './open-event-stream.js';
-import type { StreamSlot } from './stream-slot.js';
+import { checkExpiry, checkIdentity, type StreamTicket } from './stream-ticket.js';
 
 /** What a route asks of its streams (its `@SseChannel()` options). */
 export interface StreamRoute {
@@ -40,36 +40,9 @@ export interface StreamRoute {
   readonly handlerName: string;
 }
 
-/** What `reserve()` decided for a request: its place under the caps, who it is, when it expires. */
-export interface StreamTicket {
-  readonly slot: StreamSlot;
-  readonly identity: string | undefined;
-  /** ms since the epoch */
-  readonly expiresAt: number | undefined;
-}
-
-function checkIdentity(identity: unknown, handler: string): string | undefined {
-  if (identity === undefined || identity === null) {
-    return undefined;
-  }
-  if (typeof identity !== 'string' || identity === '') {
-    throw new Error(messages.badIdentity(handler, identity));
-  }
-  return identity;
-}
-
-function checkExpiry(expiresAt: unknown, handler: string): number | undefined {
-  if (expiresAt === undefined || expiresAt === null) {
-    return undefined;
-  }
-  const at = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt;
-  if (typeof at !== 'number' || Number.isNaN(at)) {
-    throw new Error(messages.badExpiry(handler, expiresAt));
-  }
-  return at;
-}
-
 /** What a request streams: a channel, or its own Observable. */
+export type { StreamTicket } from './stream-ticket.js';
+
 export type StreamDecision = { readonly channel: string } | { readonly source$: Observable<unknown> };
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { script, type RedisScript } from './redis-scripts.js';
+import { runScript, script, type RedisScript } from './redis-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 
 /** How long an instance's lease lasts without renewal, by default; it is renewed (and others' checked) three times as often. */
@@ -168,18 +168,11 @@ export class RedisPresence {
     return [`${base}:i`, `${base}:n`, `${base}:a`, `${this.prefix}presence-of:${this.instance}`, `${this.prefix}presence-instances`];
   }
 
-  private async run(code: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+  private run(code: RedisScript, keys: string[], args: string[]): Promise<unknown> {
     const commands = this.commands();
     if (!commands) {
-      throw new Error('RedisTransport: presence after the application shut down.');
+      return Promise.reject(new Error('RedisTransport: presence after the application shut down.'));
     }
-    try {
-      return await commands.call('EVALSHA', code.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) {
-        throw error;
-      }
-      return commands.call('EVAL', code.source, keys.length, ...keys, ...args);
-    }
+    return runScript(commands, code, keys, args);
   }
 }

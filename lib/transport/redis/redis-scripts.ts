@@ -10,6 +10,23 @@ export function script(source: string): RedisScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
+/** Runs a script by its hash, sending it first when the server does not know it (e.g. after a restart). */
+export async function runScript(
+  commands: { call(command: string, ...args: (string | number)[]): Promise<unknown> },
+  code: RedisScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await commands.call('EVALSHA', code.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!String((error as Error)?.message).startsWith('NOSCRIPT')) {
+      throw error;
+    }
+    return commands.call('EVAL', code.source, keys.length, ...keys, ...args);
+  }
+}
+
 /**
  * Publishes one event: appends it to the channel's Stream, which assigns the
  * id, trims the Stream to the history bound, renews its expiry, and publishes

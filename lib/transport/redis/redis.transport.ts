@@ -13,7 +13,7 @@ import {
 } from '../sse-transport.interface.js';
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline } from './publish-pipeline.js';
-import { READ_SCRIPT, type RedisScript } from './redis-scripts.js';
+import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { checkRedisTransportOptions } from './redis-transport-options.js';
@@ -89,21 +89,10 @@ export class RedisTransport implements SseTransport {
     this.presence.start();
   }
 
-  presenceJoin(channel: string, identity: string): Promise<boolean> {
-    return this.started().join(channel, identity);
-  }
-
-  presenceLeave(channel: string, identity: string): Promise<void> {
-    return this.started().leave(channel, identity);
-  }
-
-  presenceGone(channel: string, identity: string): Promise<boolean> {
-    return this.started().gone(channel, identity);
-  }
-
-  presenceList(channel: string): Promise<string[]> {
-    return this.started().list(channel);
-  }
+  presenceJoin = (channel: string, identity: string): Promise<boolean> => this.started().join(channel, identity);
+  presenceLeave = (channel: string, identity: string): Promise<void> => this.started().leave(channel, identity);
+  presenceGone = (channel: string, identity: string): Promise<boolean> => this.started().gone(channel, identity);
+  presenceList = (channel: string): Promise<string[]> => this.started().list(channel);
 
   private started(): RedisPresence {
     if (!this.presence) {
@@ -185,7 +174,7 @@ export class RedisTransport implements SseTransport {
     if (!this.commands) {
       throw new SseTransportError('RedisTransport: read() after the application shut down.');
     }
-    const reply = (await this.run(READ_SCRIPT, this.keyPrefix + channel, [afterId, count])) as unknown[];
+    const reply = (await runScript(this.commands, READ_SCRIPT, [this.keyPrefix + channel], [afterId, count])) as unknown[];
     if (reply.length === 0) {
       return { events: [], lastId: undefined, trimmedUpTo: undefined };
     }
@@ -239,19 +228,6 @@ export class RedisTransport implements SseTransport {
       } else {
         commands.disconnect();
       }
-    }
-  }
-
-  /** Runs a script by its hash, sending it first when the server does not know it (e.g. after a restart). */
-  private async run(script: RedisScript, key: string, args: (string | number)[]): Promise<unknown> {
-    const commands = this.commands!;
-    try {
-      return await commands.call('EVALSHA', script.sha, 1, key, ...args);
-    } catch (error) {
-      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) {
-        throw error;
-      }
-      return commands.call('EVAL', script.source, 1, key, ...args);
     }
   }
 
