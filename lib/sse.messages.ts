@@ -39,14 +39,20 @@ export const spaceAtIdEdge = (field: string, value: unknown) =>
 export const notAString = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: it must be a string.`;
 
+/** For a number given as a string, as values from the environment are. */
+const stringNumberHint = (value: unknown) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))
+    ? ' It is a string: values from process.env or ConfigService are strings, convert them with Number(…).'
+    : '';
+
 export const invalidRetry = (field: string, value: unknown) =>
-  `Invalid SSE ${field} ${quote(value)}: it must be a non-negative integer number of milliseconds (clients ignore anything else).`;
+  `Invalid SSE ${field} ${quote(value)}: it must be a non-negative integer number of milliseconds (clients ignore anything else).${stringNumberHint(value)}`;
 
 export const invalidMilliseconds = (field: string, value: unknown) =>
-  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (milliseconds; 0 turns it off).`;
+  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (milliseconds; 0 turns it off).${stringNumberHint(value)}`;
 
 export const invalidCount = (field: string, value: unknown, unit: string) =>
-  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (${unit}).`;
+  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (${unit}).${stringNumberHint(value)}`;
 
 export const lonelySurrogate = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: it contains a lone UTF-16 surrogate, which cannot be encoded as UTF-8 (clients would see U+FFFD). Fix the string, e.g. with String.prototype.toWellFormed().`;
@@ -115,6 +121,9 @@ export const channelWithoutName = (handler: string) =>
 
 export const channelParamNotInPath = (handler: string, channel: string, param: string, path: string) =>
   `@SseChannel(${quote(channel)}) on ${handler}: the channel needs the route parameter ":${param}", but the route's path ${quote(path)} has none, so every request would fail. Add ":${param}" to the path (or the controller's), or use a channel name without it.`;
+
+export const sseModuleNotImported = (route: string) =>
+  `SseModule is not imported, but ${route} needs it. Fix: add SseModule.forRoot() (or SseModule.forRootAsync(…)) to the imports of your root module, e.g. @Module({ imports: [SseModule.forRoot()] }). It is global by default; with { global: false }, import it into the module that declares this controller.`;
 
 export const globalInAsyncOptions = () =>
   'SseModule.forRootAsync(): "global" goes next to useFactory, useClass or useExisting, not in the options it gives.';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { SseRouteOptions } from '../interfaces/sse-route-options.interface.js';
-import { SseRouteInterceptor } from '../routing/sse-route.interceptor.js';
+import { routeInterceptor } from '../routing/sse-route.interceptor.js';
 import { parseChannelTemplate, templateParams } from '../routing/channel-template.js';
 import { boxHandlerResult } from '../routing/handler-result.js';
 import type { SseRouteDefinition } from '../routing/sse-route.js';
@@ -64,7 +64,8 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
     typed.value = boxHandlerResult(typed.value!);
     RequestMapping({ path, method: options.method ?? RequestMethod.GET })(target, key, descriptor);
     SetMetadata(SSE_ROUTE_METADATA, route)(target, key, descriptor);
-    UseInterceptors(SseRouteInterceptor)(target, key, descriptor);
+    const method = options.method ?? RequestMethod.GET;
+    UseInterceptors(routeInterceptor(`${where} (${RequestMethod[method]} ${route.path})`))(target, key, descriptor);
     // The route writes its own response: tell Nest, which then sends nothing
     // itself, by declaring the response a parameter — at index -1, so the
     // handler's own arguments stay exactly as the user declared them.

@@ -1,10 +1,13 @@
 import {
   BadRequestException,
+  Inject,
   Injectable,
   Logger,
+  Optional,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
+  type Type,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { finalize, mergeMap, type Observable } from 'rxjs';
@@ -29,10 +32,17 @@ import type { SseRouteDefinition } from './sse-route.js';
 export class SseRouteInterceptor implements NestInterceptor {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
 
-  constructor(
-    private readonly opener: StreamOpener,
-    private readonly reflector: Reflector,
-  ) {}
+  private readonly opener: StreamOpener;
+
+  constructor(@Optional() @Inject(StreamOpener) opener: StreamOpener | undefined, private readonly reflector: Reflector) {
+    if (opener === undefined) {
+      // Without SseModule, Nest would report "can't resolve dependencies of
+      // SseRouteInterceptor (?, Reflector)": internal names and no fix.
+      const route = (this.constructor as { route?: string }).route ?? '@SseChannel()';
+      throw new Error(messages.sseModuleNotImported(route));
+    }
+    this.opener = opener;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.reflector.get<SseRouteDefinition>(SSE_ROUTE_METADATA, context.getHandler());
@@ -67,4 +77,16 @@ export class SseRouteInterceptor implements NestInterceptor {
       throw new BadRequestException(message);
     }
   }
+}
+
+/**
+ * The interceptor of one route: a subclass that only knows where its route
+ * is, so that a missing SseModule fails at start-up with the route's name.
+ */
+export function routeInterceptor(route: string): Type<SseRouteInterceptor> {
+  const subclass = class extends SseRouteInterceptor {
+    static readonly route = route;
+  };
+  Object.defineProperty(subclass, 'name', { value: `SseRouteInterceptor(${route})` });
+  return subclass;
 }

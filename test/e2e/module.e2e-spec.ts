@@ -1,5 +1,6 @@
 import * as common from '@nestjs/common';
 import { Controller, Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { of } from 'rxjs';
 import {
   SseBroadcaster,
@@ -64,6 +65,55 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
       await stream.close();
     } finally {
       await t.close();
+    }
+  });
+
+  it('forRootAsync() with @nestjs/config works as the README shows it: numbers from the environment', async () => {
+    process.env.SSE_HEARTBEAT_MS = '0';
+    process.env.SSE_RETRY_MS = '2500';
+    try {
+      const t = await createTestApp(platform, {
+        imports: [
+          ConfigModule.forRoot(),
+          SseModule.forRootAsync({
+            imports: [ConfigModule],
+            inject: [ConfigService],
+            useFactory: (config: ConfigService) => ({
+              heartbeat: Number(config.get('SSE_HEARTBEAT_MS') ?? 15_000),
+              maxClients: Number(config.get('SSE_MAX_CLIENTS') ?? 10_000),
+              retry: Number(config.get('SSE_RETRY_MS') ?? 3_000),
+            }),
+          }),
+        ],
+        controllers: [PingController],
+      });
+      try {
+        const stream = await SseTestStream.open(t.server, { path: '/ping' });
+        t.app.get(SseBroadcaster).publish('ping', 'hi');
+        expect((await stream.waitForEvents(1))[0]).toMatchObject({ event: 'pong', data: 'hi', retry: 2500 });
+        await stream.close();
+      } finally {
+        await t.close();
+      }
+      // the string as it comes from the environment is refused, naming the option
+      await expect(
+        createTestApp(platform, {
+          imports: [
+            ConfigModule.forRoot(),
+            SseModule.forRootAsync({
+              imports: [ConfigModule],
+              inject: [ConfigService],
+              useFactory: (config: ConfigService) => ({ heartbeat: config.get('SSE_HEARTBEAT_MS'), retry: 2500 }),
+            }),
+          ],
+          controllers: [PingController],
+        }),
+      ).rejects.toThrow(
+        'Invalid SseModule options.heartbeat "0": it must be a non-negative integer (milliseconds; 0 turns heartbeats off). It is a string: values from process.env or ConfigService are strings, convert them with Number(…).',
+      );
+    } finally {
+      delete process.env.SSE_HEARTBEAT_MS;
+      delete process.env.SSE_RETRY_MS;
     }
   });
 
@@ -139,6 +189,26 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
     const t = await createTestApp(platform, { imports: [FeatureWithImport] });
     expect(t.app.get(NeedsBroadcaster).broadcaster).toBeInstanceOf(SseBroadcaster);
     await t.close();
+  });
+
+  it('fails start-up with the route and the fix when SseModule is not imported, not with internal names', async () => {
+    @Controller('rooms')
+    class ForgottenController {
+      @SseChannel('rooms/:id', { path: ':id' })
+      stream(): void {}
+    }
+    const failure = createTestApp(platform, { controllers: [ForgottenController] });
+    await expect(failure).rejects.toThrow(
+      'SseModule is not imported, but @SseChannel() on ForgottenController.stream (GET :id) needs it. Fix: add SseModule.forRoot()',
+    );
+    await expect(failure).rejects.not.toThrow(/can't resolve|ChannelRegistry|StreamOpener/);
+
+    // global: false, imported at the root but not by the controller's module
+    @Module({ controllers: [ForgottenController] })
+    class FeatureWithoutImport {}
+    await expect(
+      createTestApp(platform, { imports: [SseModule.forRoot({ global: false }), FeatureWithoutImport] }),
+    ).rejects.toThrow(/SseModule is not imported, but @SseChannel\(\) on ForgottenController\.stream .*with \{ global: false \}, import it into the module that declares this controller/);
   });
 });
 
