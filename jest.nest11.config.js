@@ -11,7 +11,7 @@ export default {
   displayName: 'nest11',
   testMatch: ['**/*.e2e-spec.ts'],
   moduleNameMapper: {
-    '^@nestjs/(common|core|testing|platform-express|platform-fastify)(/.*)?$': nest11,
+    '^@nestjs/(common|core|testing|platform-express|platform-fastify|swagger)(/.*)?$': nest11,
     ...base.moduleNameMapper,
   },
 };

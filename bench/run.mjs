@@ -54,6 +54,9 @@ const SERVERS = {
   // a client that keeps reading is never dropped, and the rule costs little.
   'sse-channel (express, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
   'sse-channel (fastify, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
+  // With an OpenTelemetry SDK registered: the library's metrics recorded.
+  'sse-channel (express, metrics on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_METRICS: '1' } },
+  'sse-channel (fastify, metrics on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_METRICS: '1' } },
   // Every stream identified (identify: one identity per client), for the memory per client.
   'sse-channel (fastify, identities)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_IDENTIFY: '1' } },
   // instances: app processes sharing the channels on Redis; memory: the
@@ -78,6 +81,11 @@ let names = Object.keys(SERVERS).filter((name) => !args.only || (args.only !== '
 if (args.only && names.some(onRedis)) {
   // A Redis row means little without the in-memory row it is compared with.
   names = [...new Set([...names.filter((name) => !onRedis(name)), ...names.filter(onRedis).map((name) => SERVERS[name].memory), ...names.filter(onRedis)])];
+}
+// A metrics row is compared with the same server without metrics.
+const withoutMetrics = (name) => name.replace(', metrics on', '');
+if (args.only && names.some((name) => name !== withoutMetrics(name))) {
+  names = [...new Set(names.flatMap((name) => [withoutMetrics(name), name]))];
 }
 let redis;
 if (names.some(onRedis)) {
@@ -240,6 +248,14 @@ if (shared.length) {
     console.log(
       `${r.name}: rate ${fmt(ratio, 2)}× ${SERVERS[r.name].memory} (${Number.isFinite(ratio) ? (ratio >= 0.5 ? 'met' : 'NOT met') : 'n/a'}), p50 ${fmt(r.p50, 1)} ms vs ${fmt(memory?.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms vs ${fmt(memory?.p99, 1)} ms`,
     );
+  }
+}
+const metered = rows.filter((r) => r.name !== withoutMetrics(r.name));
+if (metered.length) {
+  console.log('\nmetrics on (an OpenTelemetry SDK registered) vs off, same run');
+  for (const r of metered) {
+    const off = rows.find((m) => m.name === withoutMetrics(r.name));
+    console.log(`${r.name}: rate ${fmt(r.rate / off?.rate, 2)}×, p50 ${fmt(r.p50, 1)} ms vs ${fmt(off?.p50, 1)} ms, RSS/idle client ${fmt(r.rss / off?.rss, 2)}×`);
   }
 }
 redis?.stop();

@@ -6,9 +6,18 @@ export * from './interfaces/index.js';
 export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
 export type { SseTotals } from './broadcaster/sse-totals.interface.js';
 export { SseModule } from './sse.module.js';
+export { withSseItemSchemas, type SseOpenApiDocument } from './openapi/sse-item-schemas.js';
+export { SseHealthIndicator } from './health/sse-health.indicator.js';
+export type { SseHealthDetails, SseHealthIndicatorResult } from './health/sse-health-indicator-result.interface.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
 export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './transport/sse-transport.interface.js';
-export type { SseTransport, SseTransportEvent, SseTransportPublish, SseTransportRead } from './transport/sse-transport.interface.js';
+export type {
+  SseTransport,
+  SseTransportEvent,
+  SseTransportHealth,
+  SseTransportPublish,
+  SseTransportRead,
+} from './transport/sse-transport.interface.js';

@@ -47,6 +47,7 @@ const MODULE_OPTION_KEYS = [
   'historyTtl',
   'shutdownEvent',
   'transport',
+  'metrics',
 ] as const;
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
@@ -64,6 +65,7 @@ const ROUTE_OPTION_KEYS = [
   'expiresAt',
   'maxClientsPerIdentity',
   'presence',
+  'schema',
 ] as const;
 
 const FUNCTION_SHAPES: Record<string, string> = {
@@ -133,6 +135,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.transport !== undefined) {
     assertTransport(`${where}.transport`, options.transport);
   }
+  assertMetricsOption(options.metrics);
   const channels = options.channels ?? {};
   if (channels === null || typeof channels !== 'object') {
     throw new Error(messages.invalidOptionValue(`${where}.channels`, channels, "pass an object like { 'rooms/:id': { history: 100 } }."));
@@ -169,7 +172,20 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     shutdownEvent: options.shutdownEvent || undefined,
     channels,
     transport: options.transport,
+    metrics: options.metrics,
   };
+}
+
+/** `metrics`: a boolean, or `{ meterProvider }` with something that has `getMeter()`. */
+function assertMetricsOption(metrics: unknown): void {
+  if (metrics === undefined || typeof metrics === 'boolean') {
+    return;
+  }
+  const provider = (metrics as { meterProvider?: { getMeter?: unknown } } | null)?.meterProvider;
+  if (metrics === null || typeof metrics !== 'object' || (provider !== undefined && typeof provider?.getMeter !== 'function')) {
+    throw new Error(messages.invalidMetricsOption(metrics));
+  }
+  assertKnownKeys('SseModule options.metrics', metrics, ['meterProvider']);
 }
 
 function assertTransport(field: string, transport: unknown): void {
@@ -212,5 +228,24 @@ export function assertRouteOptions(where: string, channel: unknown, options: Sse
   }
   if (options.from !== undefined && options.from !== 'start' && options.from !== 'live') {
     throw new Error(messages.invalidOptionValue(`${where} option from`, options.from, "use 'start' (the channel's history first) or 'live'."));
+  }
+  assertEventSchema(`${where} option schema`, options.schema);
+}
+
+/** A class (a function with a prototype: not an arrow function like `() => Dto`) or a plain object. */
+function assertEventSchema(field: string, schema: unknown): void {
+  if (schema === undefined) {
+    return;
+  }
+  const isClass = typeof schema === 'function' && typeof schema.prototype === 'object' && schema.name !== '';
+  const prototype = schema !== null && typeof schema === 'object' ? Object.getPrototypeOf(schema) : undefined;
+  if (!isClass && prototype !== Object.prototype && prototype !== null) {
+    throw new Error(
+      messages.invalidOptionValue(
+        field,
+        schema,
+        "pass the class of the event data (a named class, with @ApiProperty() on its properties), e.g. schema: ChatMessage, or a JSON schema object, e.g. schema: { type: 'object', properties: { text: { type: 'string' } } }.",
+      ),
+    );
   }
 }

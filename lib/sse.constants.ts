@@ -1,5 +1,7 @@
 /** Injection token of the resolved module options. */
 export const SSE_MODULE_OPTIONS = Symbol('SSE_MODULE_OPTIONS');
+/** Injection token of the library's OpenTelemetry instruments (`null` when metrics are off). */
+export const SSE_METRICS = Symbol('SSE_METRICS');
 /** Metadata key of an `@SseChannel()` route. */
 export const SSE_ROUTE_METADATA = 'nestjs-sse-channel:route';
 /** Logger context of the library. */

@@ -68,7 +68,7 @@ export const mustBeAnObject = (where: string, value: unknown, example?: string) 
 
 export const invalidOptionValue = (field: string, value: unknown, fix: string) => `Invalid ${field} ${quote(value)}: ${fix}`;
 
-export const redisNotStarted = (call: string) => `RedisTransport: ${call} before the application started (app.init()).`;
+export const redisNotStarted = (call: string) => `RedisTransport: ${call} before the application started (app.init()) or after it closed.`;
 
 export const ioredisWithoutClient = () =>
   'RedisTransport: the installed "ioredis" exports no Redis client class; install ioredis v5 or v6.';
@@ -154,3 +154,16 @@ export const badExpiry = (handler: string, value: unknown) =>
 
 export const presenceFailed = (error: unknown) =>
   `Presence could not be updated: ${(error as Error)?.message ?? String(error)}. Join and leave events may be missing until it can.`;
+
+export const metricsWithoutApi = () =>
+  'SseModule options.metrics is true, but "@opentelemetry/api", an optional peer dependency of nestjs-sse-channel, is not installed. Run: npm install @opentelemetry/api (and start the OpenTelemetry SDK), or pass metrics: { meterProvider }, or leave metrics out.';
+
+export const metricsWithoutSdk = () =>
+  'SseModule options.metrics is true, but no OpenTelemetry SDK has registered a MeterProvider with @opentelemetry/api: nothing is recorded. Start the SDK before the application is created (e.g. node --import ./otel.mjs main.js), or pass metrics: { meterProvider }.';
+
+export const invalidMetricsOption = (value: unknown) =>
+  invalidOptionValue(
+    'SseModule options.metrics',
+    value,
+    'pass true, false, or { meterProvider } with an OpenTelemetry MeterProvider (e.g. new MeterProvider({ readers }) from @opentelemetry/sdk-metrics).',
+  );

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
+import { SseHealthIndicator } from './health/sse-health.indicator.js';
 import type {
   SseModuleAsyncOptions,
   SseModuleOptions,
@@ -8,6 +9,7 @@ import type {
   SseOptionsFactory,
 } from './interfaces/sse-module-options.interface.js';
 import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
+import { SSE_METRICS_PROVIDER } from './metrics/sse-metrics.provider.js';
 import { resolveModuleOptions } from './sse-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import * as messages from './sse.messages.js';
@@ -15,10 +17,10 @@ import { ChannelRegistry } from './streaming/channel-registry.js';
 import { ConnectionTracker } from './streaming/connection-tracker.js';
 import { StreamOpener } from './streaming/stream-opener.js';
 
-const PROVIDERS: Provider[] = [ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseRoutesExplorer];
+const PROVIDERS: Provider[] = [SSE_METRICS_PROVIDER, ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseHealthIndicator, SseRoutesExplorer];
 // StreamOpener is exported for the route interceptor, which Nest creates in
 // the module of each controller that has an @SseChannel() route.
-const EXPORTS = [StreamOpener, SseBroadcaster];
+const EXPORTS = [StreamOpener, SseBroadcaster, SseHealthIndicator];
 
 /** Checks what an async factory gave, and fills in the defaults. */
 function resolveAsync(value: SseModuleOptionsWithoutGlobal) {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Body, Controller, HttpCode, Inject, Param, Post, RequestMethod } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
 import { SseBroadcaster, SseChannel } from 'nestjs-sse-channel';
 import { concatMap, delay, from, of, type Observable } from 'rxjs';
+import { Question, TOKEN_SCHEMA } from './events.dto.js';
 import { SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
 
 /** The canned answer of the fake model: what a real one would stream token by token. */
@@ -24,7 +26,8 @@ export class AnswersController {
   ) {}
 
   /** Starts a run and streams it: `event: token` frames, then `sse-end`. */
-  @SseChannel({ path: '', method: RequestMethod.POST, event: 'token' })
+  @SseChannel({ path: '', method: RequestMethod.POST, event: 'token', schema: TOKEN_SCHEMA })
+  @ApiBody({ type: Question })
   ask(@Body() body: { question?: unknown; id?: unknown }) {
     const id = typeof body?.id === 'string' && /^[a-z0-9-]{1,40}$/.test(body.id) ? body.id : randomBytes(6).toString('hex');
     if (typeof body?.question !== 'string' || body.question.trim() === '') {
@@ -36,7 +39,7 @@ export class AnswersController {
   }
 
   /** `GET /answers/:id`: the run from its first token (or from `Last-Event-ID`); 204 once it is over. */
-  @SseChannel('answers/:id', { path: ':id', event: 'token', from: 'start', retry: 500 })
+  @SseChannel('answers/:id', { path: ':id', event: 'token', from: 'start', retry: 500, schema: TOKEN_SCHEMA })
   answer(): void {}
 
   /** Ends every stream of the run from the server side — what a crashed proxy does. */

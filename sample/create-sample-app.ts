@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import type { SampleOptions } from './sample-options.js';
 
@@ -10,5 +11,11 @@ export async function createSampleApp(options: Partial<SampleOptions> = {}, logg
     logger: logger ? ['log', 'warn', 'error'] : false,
   });
   app.enableShutdownHooks();
+  // The OpenAPI document at /docs (JSON at /docs-json): SSE routes document themselves.
+  const config = new DocumentBuilder()
+    .setTitle('nestjs-sse-channel sample')
+    .setDescription('The SSE routes of the sample: each is a 200 text/event-stream response whose events are named in its description.')
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, config));
   return app;
 }

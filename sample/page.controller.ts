@@ -1,9 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 
 const PAGE = new URL('../sample/public/index.html', import.meta.url);
 
 /** Serves the demo page at `/`. */
+@ApiExcludeController()
 @Controller()
 export class PageController {
   private readonly html = readFileSync(PAGE, 'utf8');

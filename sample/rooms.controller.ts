@@ -1,11 +1,10 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { SseBroadcaster, SseChannel } from 'nestjs-sse-channel';
+import { ChatMessage, NewChatMessage } from './events.dto.js';
 import { sampleIdentity } from './sample-identity.js';
 
-interface ChatMessage {
-  user: string;
-  text: string;
-}
+const USER_QUERY = { name: 'user', type: String, required: false, description: 'Who you are (a real app reads its session instead)' };
 
 /**
  * The broadcast demo: a chat room per `:id`. Both stream routes share the
@@ -20,7 +19,8 @@ export class RoomsController {
    * `GET /rooms/:id?user=…` → `event: chat` frames; replays missed ones after
    * a reconnect. The room announces who is in it (`sse-join` / `sse-leave`).
    */
-  @SseChannel('rooms/:id', { path: ':id', event: 'chat', retry: 500, presence: true })
+  @SseChannel('rooms/:id', { path: ':id', event: 'chat', retry: 500, presence: true, schema: ChatMessage })
+  @ApiQuery(USER_QUERY)
   chat(): void {}
 
   /** Who is in the room now (every instance, on Redis). */
@@ -30,12 +30,14 @@ export class RoomsController {
   }
 
   /** The same channel as `event: notice` frames, e.g. for a notification badge. */
-  @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice', retry: 500 })
+  @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice', retry: 500, schema: ChatMessage })
   notifications(): void {}
 
   /** Posts a message: everyone in the room gets it but the sender (`?user=`), whose page shows it at once. */
   @Post(':id')
-  async say(@Param('id') id: string, @Body() body: Partial<ChatMessage>, @Req() request: { query?: Record<string, unknown> }): Promise<{ id: string }> {
+  @ApiBody({ type: NewChatMessage })
+  @ApiQuery({ ...USER_QUERY, description: 'The sender, whose own streams do not get the message back' })
+  async say(@Param('id') id: string, @Body() body: Partial<NewChatMessage>, @Req() request: { query?: Record<string, unknown> }): Promise<{ id: string }> {
     const user = typeof body?.user === 'string' ? body.user.trim().slice(0, 40) : '';
     const text = typeof body?.text === 'string' ? body.text.trim().slice(0, 500) : '';
     if (!user || !text) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SseBroadcaster, SseChannel } from 'nestjs-sse-channel';
 import { interval, map, type Subscription } from 'rxjs';
+import { Tick } from './events.dto.js';
 import { SAMPLE_OPTIONS, type SampleOptions } from './sample-options.js';
 
 /**
@@ -37,6 +38,6 @@ export class TickerController implements OnModuleInit, OnModuleDestroy {
   }
 
   /** `GET /ticker` → `event: message` frames. */
-  @SseChannel('ticker', { event: 'message', retry: 1000 })
+  @SseChannel('ticker', { event: 'message', retry: 1000, schema: Tick })
   ticker(): void {}
 }

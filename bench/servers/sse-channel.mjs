@@ -29,6 +29,15 @@ const options = redisUrl
   : { heartbeat: 0, history: 0, ...bound, ...identities };
 Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
+// SSE_BENCH_METRICS=1: an OpenTelemetry SDK registered first, as an operator
+// runs it (a Prometheus exporter that keeps what is recorded until a scrape).
+if (process.env.SSE_BENCH_METRICS) {
+  const { metrics } = await import('@opentelemetry/api');
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] }));
+}
+
 const app = await NestFactory.create(AppModule, platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
   logger: false,
 });

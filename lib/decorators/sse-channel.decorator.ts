@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { RequestMapping, RequestMethod, Res, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { SseRouteOptions } from '../interfaces/sse-route-options.interface.js';
+import { documentSseRoute } from '../openapi/sse-openapi.js';
 import { routeInterceptor } from '../routing/sse-route.interceptor.js';
 import { parseChannelTemplate, templateParams } from '../routing/channel-template.js';
 import { boxHandlerResult } from '../routing/handler-result.js';
@@ -21,6 +22,10 @@ import { SSE_ROUTE_METADATA } from '../sse.constants.js';
  *
  * @param channel the channel the route's clients join; also the default path
  * @param options path, method, the route's event name, and per-route overrides
+ *
+ * With `@nestjs/swagger` installed, the route documents itself: a 200
+ * `text/event-stream` response naming its events (see the `schema` option)
+ * and its path's `:param`s. Nothing is imported from swagger.
  *
  * @publicApi
  */
@@ -62,6 +67,12 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;
     typed.value = boxHandlerResult(typed.value!);
+    documentSseRoute(target, key, typed.value, {
+      paths: route.paths,
+      event: route.event,
+      presence: options.presence ?? false,
+      schema: options.schema,
+    });
     RequestMapping({ path, method: options.method ?? RequestMethod.GET })(target, key, descriptor);
     SetMetadata(SSE_ROUTE_METADATA, route)(target, key, descriptor);
     const method = options.method ?? RequestMethod.GET;

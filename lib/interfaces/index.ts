@@ -7,3 +7,13 @@ export type {
   SseModuleOptions,
   SseOptionsFactory,
 } from './sse-module-options.interface.js';
+export type {
+  SseCounter,
+  SseHistogram,
+  SseMeter,
+  SseMeterProvider,
+  SseMetricAttributes,
+  SseMetricOptions,
+  SseMetricsOptions,
+  SseObservable,
+} from './sse-metrics-options.interface.js';

@@ -1,5 +1,6 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { SseTransport } from '../transport/sse-transport.interface.js';
+import type { SseMetricsOptions } from './sse-metrics-options.interface.js';
 
 /**
  * Options of `SseModule.forRoot()`.
@@ -184,6 +185,20 @@ export interface SseModuleOptions {
    * @default the in-memory transport
    */
   transport?: SseTransport;
+  /**
+   * OpenTelemetry metrics: open streams, streams opened, closed and refused,
+   * events published, delivered and replayed, resets, bytes written, transport
+   * errors and the publish-to-write delay — by route and channel template,
+   * never by a channel name built from params. Recorded through
+   * `@opentelemetry/api` (an optional peer dependency) to the MeterProvider an
+   * OpenTelemetry SDK registered before the application was created; left
+   * out, nothing is recorded (at no cost) when the API is not installed or no
+   * SDK is set up. `true` insists (start-up fails without the API, warns
+   * without an SDK), `false` turns them off, `{ meterProvider }` records to
+   * that provider (the API need not be installed then).
+   * @default undefined (on when an SDK registered a MeterProvider)
+   */
+  metrics?: boolean | SseMetricsOptions;
 }
 
 /**
@@ -199,7 +214,7 @@ export interface SseChannelSettings {
 }
 
 /** The module options with every default filled in. */
-type OptionalAfterResolve = 'retry' | 'shutdownEvent' | 'transport' | 'serialize' | 'identify' | 'expiresAt';
+type OptionalAfterResolve = 'retry' | 'shutdownEvent' | 'transport' | 'serialize' | 'identify' | 'expiresAt' | 'metrics';
 export type ResolvedSseModuleOptions = Required<Omit<SseModuleOptions, OptionalAfterResolve | 'global'>> &
   Pick<SseModuleOptions, OptionalAfterResolve>;
 

@@ -1,6 +1,15 @@
 import type { RequestMethod } from '@nestjs/common';
 
 /**
+ * The data of a route's events, for its OpenAPI document: a class that
+ * `@nestjs/swagger` knows as a model (`@ApiProperty()` on its properties; it
+ * ends up in `components/schemas`), or a JSON schema object.
+ *
+ * @publicApi
+ */
+export type SseEventSchema = (abstract new (...args: any[]) => unknown) | { readonly [keyword: string]: unknown }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
  * Options of an `@SseChannel()` route.
  *
  * @publicApi
@@ -55,6 +64,15 @@ export interface SseRouteOptions {
   presence?: boolean;
   /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
   serialize?: (data: unknown) => unknown;
+  /**
+   * The data of the route's events, for `@nestjs/swagger` (nothing else reads
+   * it): a DTO class with `@ApiProperty()` on its properties (documented as a
+   * `$ref` to `components/schemas/<Name>`) or a JSON schema object such as
+   * `{ type: 'object', properties: { text: { type: 'string' } } }`. It becomes
+   * the `schema` of the route's `text/event-stream` response.
+   * @default undefined (the response names its events, without a schema)
+   */
+  schema?: SseEventSchema;
 }
 
 /**

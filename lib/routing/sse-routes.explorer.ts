@@ -63,6 +63,8 @@ export class SseRoutesExplorer implements OnModuleInit {
     const routes = this.channelRoutes();
     for (const { route, prefixes } of routes) {
       assertParamsInPath(route, prefixes);
+      // Metrics count its channels under the template (`rooms/:id`), never under their names.
+      this.registry.metrics?.templates.add(route.channel!);
       if (route.presence) {
         // Its channels have presence on every instance, whether or not a client of it is here.
         const segments = route.segments!;

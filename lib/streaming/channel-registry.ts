@@ -5,14 +5,17 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { SseMetrics } from '../metrics/sse-metrics.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import {
   MAX_ENDED_REMEMBERED,
   PRESENCE_JOIN_EVENT,
   PRESENCE_LEAVE_EVENT,
   SSE_LOGGER_CONTEXT,
+  SSE_METRICS,
   SSE_MODULE_OPTIONS,
 } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
@@ -63,13 +66,17 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   private readonly stopping: Promise<never>;
   private stop!: (reason: Error) => void;
 
-  constructor(@Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions) {
+  constructor(
+    @Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions,
+    /** The OpenTelemetry instruments (`null`: metrics are off). */
+    @Optional() @Inject(SSE_METRICS) readonly metrics?: SseMetrics | null,
+  ) {
     this.settings = new ChannelSettingsResolver(options);
     this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
     this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
       ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
-          this.presence.announceSwept(channel, identity),
+          this.presence.announceSwept(channel, identity), this.metrics ?? undefined,
         )
       : new LocalFeeds(this, this.historyBudget);
     this.control = new ControlMessages(this.source.sendControl?.bind(this.source));
@@ -124,7 +131,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     let channel = this.channels.get(name);
     if (!channel) {
       const settings = this.settings.for(name);
-      const created = new Channel(name, settings, (sink) => this.source.create(name, settings, sink), this.hooks);
+      const created = new Channel(name, settings, (sink) => this.source.create(name, settings, sink), this.hooks, this.metrics?.channel(name));
       // A feed that cannot start (a shared one that could not subscribe) takes its channel with it.
       created.feed.ready?.catch(() => this.drop(created));
       this.channels.set(name, created);
@@ -171,6 +178,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** Publishes one validated, serialized event; resolves with its id. */
   publish(channel: string, data: string, event: string | undefined, id: string | undefined, audience?: Audience): Promise<string> {
     const { history } = this.settings.for(channel);
+    this.metrics?.published(channel, this.channels.get(channel)?.meter, event);
     return this.source.publish({
       channel,
       event,
@@ -220,6 +228,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   };
 
   private readonly reportReadFailure = (channel: string, error: unknown): void => {
+    this.metrics?.transportError('read');
     this.readFailures.report((count) => messages.historyReadFailed(channel, count, error));
   };
 
@@ -230,19 +239,12 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     );
   };
 
-  private readonly rememberEnd = (channel: Channel): void => {
-    this.ended.remember(channel.name, channel.endId!);
-  };
-
-  private readonly busy = (channel: Channel): void => {
-    this.idleWatches.busy(channel.name);
-  };
-
   /** What every channel tells the registry (one object for all of them). */
   private readonly hooks: ChannelHooks = {
-    onBusy: this.busy,
+    onBusy: (channel) => this.idleWatches.busy(channel.name),
     onIdle: this.keepOrDrop,
     onReadFailure: this.reportReadFailure,
-    onEnded: this.rememberEnd,
+    // (An ended channel is remembered for a while after it is dropped.)
+    onEnded: (channel) => this.ended.remember(channel.name, channel.endId!),
   };
 }

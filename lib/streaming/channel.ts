@@ -1,11 +1,12 @@
 import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
+import type { ChannelMeter } from '../metrics/channel-meter.js';
 import type { CloseReason, SseConnection } from './connection.js';
 import { FROM_START, type ChannelFeed, type FeedSink, type Missed, type ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
-import { isFor } from './audience.js';
 import { LiveClients } from './live-clients.js';
+import { replaySlice } from './replay-slice.js';
 import type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
 
 export type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
@@ -43,6 +44,8 @@ export class Channel implements FeedSink {
     private readonly events: ChannelEvents,
     feed: (sink: FeedSink) => ChannelFeed,
     private readonly hooks: ChannelHooks,
+    /** Its metrics (`undefined`: metrics are off). */
+    readonly meter?: ChannelMeter,
   ) {
     this.feed = feed(this);
   }
@@ -72,6 +75,7 @@ export class Channel implements FeedSink {
     this.noteEnd(entry);
     if (!this.live.isEmpty) {
       this.batch!.add(entry);
+      this.meter?.queued();
     }
   }
 
@@ -128,7 +132,7 @@ export class Channel implements FeedSink {
   close(): void {
     this.batch?.flush();
     for (const connection of [...this.catchingUp, ...this.live.all()]) {
-      connection.end();
+      connection.end(undefined, 'server');
     }
   }
 
@@ -154,7 +158,7 @@ export class Channel implements FeedSink {
         if (this.isCatchingUp(connection)) {
           this.hooks.onReadFailure(this.name, error);
           // The client reconnects with its Last-Event-ID and tries again.
-          connection.end();
+          connection.end(undefined, 'error');
         }
       },
     );
@@ -186,23 +190,14 @@ export class Channel implements FeedSink {
       return;
     }
     const budget = connection.maxQueuedBytes > 0 ? connection.maxQueuedBytes / 2 : Infinity;
-    let text = '';
-    let end = start;
-    let finished = false;
-    while (end < events.length && !finished && (text === '' || text.length + events[end].body.length <= budget)) {
-      const entry = events[end++];
-      finished = entry.event === this.events.endEvent;
-      if (finished || isFor(entry.audience, connection.identity)) {
-        // (The end is for everyone, whoever its channel's events were for.)
-        text += withEventName(entry.event ?? connection.eventName, entry.body);
-        this.counters.replayed++;
-      }
-    }
+    const { text, frames, end, finished } = replaySlice(events, start, budget, this.events.endEvent, connection);
+    this.counters.replayed += frames;
+    this.meter?.replayed(frames);
     if (finished) {
       // The end event: nothing comes after it.
       this.catchingUp.delete(connection);
       connection.write(text);
-      connection.end();
+      connection.end(undefined, 'ended');
     } else if (end === events.length) {
       if (text !== '') {
         connection.write(text);
@@ -215,6 +210,7 @@ export class Channel implements FeedSink {
 
   private sendReset(connection: SseConnection, lastEventId: string, reason: ResetReason): void {
     this.counters.resets++;
+    this.meter?.reset(reason);
     connection.write(
       encodeFrame({
         event: this.events.resetEvent,
@@ -237,7 +233,7 @@ export class Channel implements FeedSink {
       if (lastSeen !== this.endEntry.id) {
         connection.write(withEventName(this.endEntry.event!, this.endEntry.body));
       }
-      connection.end();
+      connection.end(undefined, 'ended');
       return;
     }
     this.live.add(connection);
@@ -249,10 +245,10 @@ export class Channel implements FeedSink {
 
   /** Writes one turn's events to every live client; after the end event, their responses end. */
   private deliver(events: ChannelEvent[]): void {
-    this.live.deliver(events);
+    this.live.deliver(events, this.meter);
     if (this.endEntry && events.includes(this.endEntry)) {
       for (const connection of this.live.all()) {
-        connection.end();
+        connection.end(undefined, 'ended');
       }
     }
   }

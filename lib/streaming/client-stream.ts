@@ -85,9 +85,9 @@ export class ClientStream {
       this.early.length = 0;
     }
     if (this.failedEarly) {
-      connection.end(errorFrame(this.failedEarly.error, this.logger, this.where));
+      connection.end(errorFrame(this.failedEarly.error, this.logger, this.where), 'error');
     } else if (this.completedEarly) {
-      connection.end();
+      connection.end(undefined, 'complete');
     } else if (this.subscribeLater) {
       this.subscription.add(this.subscribeLater.subscribe(this.observer));
     }
@@ -121,7 +121,7 @@ export class ClientStream {
     },
     error: (error: unknown) => {
       if (this.connection) {
-        this.connection.end(errorFrame(error, this.logger, this.where));
+        this.connection.end(errorFrame(error, this.logger, this.where), 'error');
       } else {
         this.settleWait();
         this.failedEarly = { error };
@@ -131,7 +131,7 @@ export class ClientStream {
     },
     complete: () => {
       if (this.connection) {
-        this.connection.end();
+        this.connection.end(undefined, 'complete');
       } else {
         this.completedEarly = true;
         this.stopWaiting();

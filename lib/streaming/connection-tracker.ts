@@ -141,7 +141,7 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
   /** Ends a stream after the `closeEvent` (its credential expired, or was revoked). */
   private close(connection: SseConnection, reason: 'expired' | 'revoked'): void {
     if (!connection.closed) {
-      connection.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }));
+      connection.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }), reason);
     }
   }
 
@@ -155,7 +155,7 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
     const lastFrame =
       shutdownEvent === undefined ? undefined : Buffer.from(encodeFrame({ event: shutdownEvent, data: '{"reason":"shutdown"}' }));
     for (const connection of this.connections) {
-      connection.end(lastFrame, true);
+      connection.end(lastFrame, 'shutdown');
     }
     this.connections.clear();
   }

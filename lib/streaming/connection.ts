@@ -3,9 +3,17 @@ import type { Backlogged, BacklogWatch } from './backlog-watch.js';
 import type { Socket } from 'node:net';
 import { chunkedSocket, writeChunk } from './chunked-socket.js';
 import { currentTurn } from './event-loop-turn.js';
+import type { RouteMeter } from '../metrics/route-meter.js';
 
-/** Why a connection ended. */
-export type CloseReason = 'client' | 'server' | 'slow';
+/**
+ * Why the server ended a stream: the application shuts down, its channel
+ * ended, its own Observable completed or failed, its credential expired or
+ * was revoked (`disconnect()`), or anything else (`server`).
+ */
+export type ServerCloseReason = 'server' | 'shutdown' | 'ended' | 'complete' | 'error' | 'expired' | 'revoked';
+
+/** Why a connection ended: the client went away, it was dropped as slow, or the server ended it. */
+export type CloseReason = 'client' | 'slow' | ServerCloseReason;
 
 /**
  * One client's open event stream. It owns the raw response and writes whole
@@ -32,6 +40,8 @@ export class SseConnection implements Backlogged {
   identity: string | undefined = undefined;
   /** The route it came through (`Class.method`), when the route caps its streams per identity; else ''. */
   route = '';
+  /** Its route's metrics (`undefined`: metrics are off). */
+  meter: RouteMeter | undefined = undefined;
   /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
   onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
   /** Since when (ms since the epoch) the backlog has been above the bound; 0 when it is not. */
@@ -122,6 +132,9 @@ export class SseConnection implements Backlogged {
 
   /** One whole frame (or several) to the client, in one write. */
   private send(chunk: string | Buffer, onFlushed: (() => void) | undefined): void {
+    if (this.meter !== undefined) {
+      this.meter.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    }
     const socket = this.socket;
     if (socket) {
       writeChunk(socket, chunk, onFlushed);
@@ -150,17 +163,19 @@ export class SseConnection implements Backlogged {
 
   /**
    * Ends the stream from the server side, after what was written so far.
-   * With `closeSocket` (on shutdown) the keep-alive connection is closed too,
-   * so that the server's close() need not wait for it to idle out.
+   * On shutdown the keep-alive connection is closed too, so that the
+   * server's close() need not wait for it to idle out.
    */
-  end(lastChunk?: string | Buffer, closeSocket = false): void {
+  end(lastChunk?: string | Buffer, reason: ServerCloseReason = 'server'): void {
     if (this.closed) {
       return;
     }
+    const closeSocket = reason === 'shutdown';
     if (lastChunk !== undefined) {
       this.response.write(lastChunk);
+      if (this.meter !== undefined) this.meter.bytes += Buffer.byteLength(lastChunk);
     }
-    this.finish('server');
+    this.finish(reason);
     if (closeSocket) {
       // Node closes the connection once this response has gone out.
       this.response.shouldKeepAlive = false;
@@ -191,6 +206,7 @@ export class SseConnection implements Backlogged {
     this.response.removeListener('close', this.handleClientClose);
     const onClose = this.onClose;
     this.onClose = undefined;
+    this.meter?.closed(reason);
     onClose?.(this, reason);
   }
 }

@@ -1,7 +1,19 @@
 import { withEventName } from '../wire/encoder.js';
+import type { ChannelMeter } from '../metrics/channel-meter.js';
 import type { SseConnection } from './connection.js';
 import { isFor } from './audience.js';
 import type { ChannelEvent } from './history.js';
+
+/** How many of `events` a stream of `identity` gets. */
+function countFor(events: readonly ChannelEvent[], identity: string | undefined): number {
+  let count = 0;
+  for (const entry of events) {
+    if (isFor(entry.audience, identity)) {
+      count++;
+    }
+  }
+  return count;
+}
 
 /** The frames of `events` that a stream of `identity` gets, under the route's event name. */
 export function framesFor(events: readonly ChannelEvent[], eventName: string, identity: string | undefined): string {
@@ -55,30 +67,37 @@ export class LiveClients {
   /**
    * Writes the events to every client, encoded once per event name in use —
    * and, when some are for certain identities only, once per identity in the
-   * group (`to` / `except`).
+   * group (`to` / `except`). With metrics, the frames written are counted
+   * per group (per identity when targeted), never per client.
    */
-  deliver(events: readonly ChannelEvent[]): void {
+  deliver(events: readonly ChannelEvent[], meter?: ChannelMeter): void {
     const targeted = events.some((entry) => entry.audience !== undefined);
+    let frames = 0;
     for (const [eventName, group] of this.groups) {
       if (!targeted) {
         const bytes = Buffer.from(framesFor(events, eventName, undefined), 'utf8');
+        let written = 0;
         for (const connection of group) {
-          connection.write(bytes);
+          if (connection.write(bytes)) written++;
         }
+        frames += written * events.length;
         continue;
       }
       const byIdentity = new Map<string | undefined, Buffer | undefined>();
+      const counts = meter && new Map<string | undefined, number>();
       for (const connection of group) {
         let bytes = byIdentity.get(connection.identity);
         if (!byIdentity.has(connection.identity)) {
           const text = framesFor(events, eventName, connection.identity);
           bytes = text === '' ? undefined : Buffer.from(text, 'utf8');
           byIdentity.set(connection.identity, bytes);
+          counts?.set(connection.identity, countFor(events, connection.identity));
         }
-        if (bytes) {
-          connection.write(bytes);
+        if (bytes && connection.write(bytes) && counts) {
+          frames += counts.get(connection.identity)!;
         }
       }
     }
+    meter?.delivered(events.length, frames);
   }
 }

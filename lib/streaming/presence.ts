@@ -29,6 +29,8 @@ export class Presence {
   private readonly announced = new Set<string>();
   private readonly pendingLeaves: ExpiryTimer<{ channel: string; identity: string }>;
   private readonly templates: ((channel: string) => boolean)[] = [];
+  /** Shutting down: no leave is confirmed any more (on a shared store, the other instances see this one's lease run out). */
+  private stopped = false;
 
   constructor(
     private readonly store: PresenceStore,
@@ -73,6 +75,9 @@ export class Presence {
       this.streams.delete(channel);
     }
     this.store.leave(channel, identity).catch(this.report);
+    if (this.stopped) {
+      return;
+    }
     this.pendingLeaves.add({ channel, identity }, Date.now() + this.delayMs);
   }
 
@@ -93,6 +98,7 @@ export class Presence {
   }
 
   stop(): void {
+    this.stopped = true;
     this.pendingLeaves.stop();
   }
 

@@ -1,5 +1,12 @@
+import type { SseMetrics } from '../metrics/sse-metrics.js';
 import * as messages from '../sse.messages.js';
-import type { SseTransport, SseTransportEvent, SseTransportHost, SseTransportPublish } from '../transport/sse-transport.interface.js';
+import {
+  SseTransportError,
+  type SseTransport,
+  type SseTransportEvent,
+  type SseTransportHost,
+  type SseTransportPublish,
+} from '../transport/sse-transport.interface.js';
 import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
@@ -22,6 +29,8 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     private readonly onReadFailure: ReadFailure,
     private readonly onControl: (message: string) => void,
     private readonly onPresenceSwept: (channel: string, identity: string) => void,
+    /** Counts what the transport could not do (`undefined`: metrics are off). */
+    private readonly metrics?: SseMetrics,
   ) {}
 
   presenceStore(): PresenceStore {
@@ -52,6 +61,10 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
       }
     });
     this.feeds.set(name, feed);
+    const { metrics } = this;
+    if (metrics) {
+      feed.ready.catch(() => metrics.transportError('subscribe'));
+    }
     return feed;
   }
 
@@ -65,7 +78,20 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
         throw new SseEncodingError(messages.idNotIncreasing(id, channel));
       }
     }
-    return this.transport.publish(request);
+    const published = this.transport.publish(request);
+    const { metrics } = this;
+    return metrics
+      ? published.catch((error: unknown) => {
+          if (error instanceof SseTransportError) {
+            metrics.transportError('publish');
+          }
+          throw error;
+        })
+      : published;
+  }
+
+  connectionError(): void {
+    this.metrics?.transportError('connection');
   }
 
   sendControl(message: string): Promise<void> {

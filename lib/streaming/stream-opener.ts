@@ -4,12 +4,15 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
-import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import type { RefusalReason } from '../metrics/route-meter.js';
+import type { SseMetrics } from '../metrics/sse-metrics.js';
+import { SSE_LOGGER_CONTEXT, SSE_METRICS, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { encodeRetry } from '../wire/encoder.js';
 import { ChannelRegistry } from './channel-registry.js';
@@ -59,6 +62,7 @@ export class StreamOpener {
     @Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions,
     private readonly tracker: ConnectionTracker,
     private readonly registry: ChannelRegistry,
+    @Optional() @Inject(SSE_METRICS) private readonly metrics?: SseMetrics | null,
   ) {}
 
   /**
@@ -73,6 +77,7 @@ export class StreamOpener {
     const expires = route.expiresAt ?? this.options.expiresAt;
     const expiresAt = expires ? checkExpiry(expires(req), route.handlerName) : undefined;
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
+      this.refused(req, route, 'expired');
       throw new UnauthorizedException(messages.credentialExpired());
     }
     if (identity !== undefined) {
@@ -81,15 +86,22 @@ export class StreamOpener {
       const routeCap = route.maxClientsPerIdentity ?? 0;
       if ((moduleCap > 0 && identities.count(identity) >= moduleCap) || (routeCap > 0 && identities.count(identity, route.handlerName) >= routeCap)) {
         const retryAfter = this.retryAfter(route, res);
+        this.refused(req, route, 'max_clients_per_identity');
         throw new HttpException(messages.tooManyStreamsOfIdentity(routeCap > 0 ? routeCap : moduleCap, retryAfter), HttpStatus.TOO_MANY_REQUESTS);
       }
     }
     // (Streams are counted per route only where the route caps them.)
     const slot = this.tracker.reserve(identity, route.maxClientsPerIdentity ? route.handlerName : undefined);
     if (!slot) {
+      this.refused(req, route, 'max_clients');
       throw new ServiceUnavailableException(messages.tooManyStreams(this.options.maxClients, this.retryAfter(route, res)));
     }
     return { slot, identity, expiresAt };
+  }
+
+  /** Counts a request refused before its stream opened (with metrics). */
+  private refused(req: unknown, route: StreamRoute, reason: RefusalReason): void {
+    this.metrics?.route(req, route.handlerName).refused(reason);
   }
 
   /** Sets `Retry-After` (seconds: the route's `retry` rounded up, or 3) on a refusal; @returns it. */
@@ -150,6 +162,7 @@ export class StreamOpener {
     try {
       channel = await this.registry.acquire(decision.channel);
     } catch (error) {
+      this.refused(req, route, 'unavailable');
       throw new ServiceUnavailableException(messages.channelUnavailable(decision.channel, error));
     }
     try {
@@ -209,6 +222,10 @@ export class StreamOpener {
       route.maxQueuedBytes ?? options.maxQueuedBytes,
       this.tracker.backlogWatch,
     );
+    if (this.metrics) {
+      connection.meter = this.metrics.route(req, route.handlerName);
+      connection.meter.opened();
+    }
     connection.identity = ticket.identity;
     connection.route = route.maxClientsPerIdentity ? route.handlerName : '';
     const retry = route.retry ?? options.retry;
@@ -219,7 +236,7 @@ export class StreamOpener {
       return false;
     }
     if (this.tracker.isShuttingDown) {
-      connection.end(undefined, true);
+      connection.end(undefined, 'shutdown');
       return false;
     }
     attach(connection, route.heartbeat ?? options.heartbeat);

@@ -68,6 +68,23 @@ export interface SseTransportHost {
   control(message: string): void;
   /** An identity of an instance that died left `channel` (it was its last instance): announce it. */
   presenceSwept(channel: string, identity: string): void;
+  /** The transport's connection failed or was lost (counted in the `sse.transport.errors` metric). */
+  connectionError?(error: unknown): void;
+}
+
+/**
+ * A transport's state now, as `SseHealthIndicator` reports it: read
+ * synchronously and cheaply (no round trip), so a health check may ask often.
+ *
+ * @experimental
+ */
+export interface SseTransportHealth {
+  /** Whether the transport carries publishes and deliveries now. */
+  readonly up: boolean;
+  /** When it is down: what is wrong, in a sentence for the operator. */
+  readonly message?: string;
+  /** A few facts shown with the status, e.g. the state of each connection (`status` is reserved). */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /**
@@ -110,6 +127,8 @@ export interface SseTransport {
   presenceList?(channel: string): Promise<string[]>;
   /** Stops delivering `channel`'s events. */
   unsubscribe(channel: string): void;
+  /** Its state now, for health checks; a transport without it is reported up. */
+  health?(): SseTransportHealth;
   /** Reads at most `count` events of `channel` after `afterId`. */
   read(channel: string, afterId: string, count: number): Promise<SseTransportRead>;
   /** The canonical form of an id of this transport, or `undefined` if it is not one. */

@@ -563,8 +563,9 @@ const hasRedis = redisServerAvailable();
 
     it('says at start-up how to install ioredis when it is missing', async () => {
       const output = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', './test/src/hide-ioredis.mjs', 'test/src/redis-start.mjs', redis.url], {
+        const child = spawn(process.execPath, ['--import', './test/src/hide-package.mjs', 'test/src/redis-start.mjs', redis.url], {
           stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, SSE_HIDE_PACKAGE: 'ioredis' },
         });
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

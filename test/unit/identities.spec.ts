@@ -99,4 +99,26 @@ describe('Presence', () => {
     await flush();
     expect(announced).toEqual(['join:cy']);
   });
+
+  it('confirms no leave once stopped (shutdown): a stream ending then sets no timer that would reach a closed store', async () => {
+    const gone: string[] = [];
+    const store = new LocalPresenceStore();
+    const presence = new Presence(
+      Object.assign(store, { gone: (channel: string, identity: string) => (gone.push(identity), Promise.resolve(true)) }),
+      () => undefined,
+      1000,
+      (error) => {
+        throw error;
+      },
+    );
+    presence.joined('room', 'ada', true);
+    presence.joined('room', 'bob', true);
+    presence.left('room', 'ada');
+    presence.stop();
+    presence.left('room', 'bob');
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(5000);
+    await flush();
+    expect(gone).toEqual([]);
+  });
 });

@@ -41,3 +41,16 @@ describe('RedisTransport without a connection', () => {
     await transport.close();
   });
 });
+
+describe('RedisTransport presence outside init() … close()', () => {
+  it('rejects (never throws) before init and after close, so that a late call from a timer cannot crash the process', async () => {
+    const transport = new RedisTransport({ client: new LostClient() as unknown as RedisClientLike });
+    const early = transport.presenceGone('room', 'ada');
+    await expect(early).rejects.toThrow('RedisTransport: presence before the application started (app.init()) or after it closed.');
+    await transport.init({ deliver: () => undefined, suspend: () => undefined, resume: () => undefined, control: () => undefined, presenceSwept: () => undefined });
+    await transport.close();
+    for (const late of [transport.presenceJoin('room', 'ada'), transport.presenceLeave('room', 'ada'), transport.presenceList('room')]) {
+      await expect(late).rejects.toThrow(/after it closed/);
+    }
+  });
+});

@@ -54,6 +54,16 @@ export class RedisSubscriptions {
       .catch(() => undefined); // (the next 'ready' subscribes again)
   }
 
+  /**
+   * The connection's state: ioredis's status (`ready` once connected and
+   * subscribed), or `resubscribing` while it is back but its channels are not
+   * subscribed again yet.
+   */
+  get state(): string {
+    const { status } = this.subscriber;
+    return status === 'ready' && this.lost ? 'resubscribing' : status;
+  }
+
   async subscribe(channel: string): Promise<void> {
     this.channels.add(channel);
     await connected(this.subscriber);

@@ -7,12 +7,14 @@ import {
   SseTransportError,
   type SseTransport,
   type SseTransportEvent,
+  type SseTransportHealth,
   type SseTransportHost,
   type SseTransportPublish,
   type SseTransportRead,
 } from '../sse-transport.interface.js';
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline } from './publish-pipeline.js';
+import { redisHealth } from './redis-health.js';
 import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
@@ -89,16 +91,14 @@ export class RedisTransport implements SseTransport {
     this.presence.start();
   }
 
-  presenceJoin = (channel: string, identity: string): Promise<boolean> => this.started().join(channel, identity);
-  presenceLeave = (channel: string, identity: string): Promise<void> => this.started().leave(channel, identity);
-  presenceGone = (channel: string, identity: string): Promise<boolean> => this.started().gone(channel, identity);
-  presenceList = (channel: string): Promise<string[]> => this.started().list(channel);
+  presenceJoin = (channel: string, identity: string): Promise<boolean> => this.withPresence((presence) => presence.join(channel, identity));
+  presenceLeave = (channel: string, identity: string): Promise<void> => this.withPresence((presence) => presence.leave(channel, identity));
+  presenceGone = (channel: string, identity: string): Promise<boolean> => this.withPresence((presence) => presence.gone(channel, identity));
+  presenceList = (channel: string): Promise<string[]> => this.withPresence((presence) => presence.list(channel));
 
-  private started(): RedisPresence {
-    if (!this.presence) {
-      throw new Error(messages.redisNotStarted('presence'));
-    }
-    return this.presence;
+  /** Rejects (never throws) before init() and after close(): a late presence call must not throw from a timer. */
+  private withPresence<T>(use: (presence: RedisPresence) => Promise<T>): Promise<T> {
+    return this.presence ? use(this.presence) : Promise.reject(new Error(messages.redisNotStarted('presence')));
   }
 
   publish(request: SseTransportPublish): Promise<string> {
@@ -204,6 +204,11 @@ export class RedisTransport implements SseTransport {
     return Number(count);
   }
 
+  /** Up when both connections are ready and subscribed; with their states and the subscribed channel count. */
+  health(): SseTransportHealth {
+    return redisHealth(this.commands?.status, this.subscriptions);
+  }
+
   parseId(id: string): string | undefined {
     return parseStreamId(id);
   }
@@ -250,6 +255,7 @@ export class RedisTransport implements SseTransport {
   };
 
   private readonly logError = (error: Error): void => {
+    this.host?.connectionError?.(error);
     this.errors.report((count) => `Redis: ${error.message}${count > 1 ? ` (${count} errors since the last one logged)` : ''}`);
   };
 }
