@@ -127,6 +127,34 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
     expect(await closedBy('ended', '/rooms/:id')).toBe(1);
   });
 
+  it('adds no series however many room ids, Last-Event-IDs and identities clients make up', async () => {
+    const series = (snapshot: TestMetricsSnapshot) =>
+      [...snapshot.metrics.keys()].map((name) => `${name}: ${snapshot.points(name).length}`).sort();
+    // Every kind of point once, under the templates.
+    const warm = await open('/rooms/warm-up');
+    await broadcaster.publish('rooms/warm-up', 'x');
+    await warm.waitForEvents(1);
+    await open('/rooms/warm-up', { 'last-event-id': 'made-up' }).then((s) => s.waitForEvents(1).then(() => s.close()));
+    const warmInbox = await open('/inbox/warm', { 'x-user': 'warm' });
+    await Promise.all([warm.close(), warmInbox.close()]);
+    await until(() => broadcaster.clientCount('rooms/warm-up') + broadcaster.clientCount('inbox/warm') === 0, 'the warm-up clients to go');
+    const before = series(await otel.collect());
+
+    const ids = Array.from({ length: 60 }, (_, n) => `hostile-${n}-${'x'.repeat(n)}`);
+    const streams = await Promise.all(ids.map((id, n) => open(`/rooms/${id}`, { 'last-event-id': `forged-${n}` })));
+    await Promise.all(streams.map((stream) => stream.waitForEvents(1))); // each one's reset
+    const inboxes = await Promise.all(ids.slice(0, 20).map((id) => open(`/inbox/${id}`, { 'x-user': id })));
+    expect(inboxes.map((inbox) => inbox.status)).toEqual(inboxes.map(() => 200));
+    await Promise.all(ids.map((id) => broadcaster.publish(`rooms/${id}`, 'hi')));
+    await Promise.all(streams.map((stream) => stream.waitForEvents(2)));
+    await Promise.all([...streams, ...inboxes].map((stream) => stream.close()));
+    await until(() => ids.every((id) => broadcaster.clientCount(`rooms/${id}`) + broadcaster.clientCount(`inbox/${id}`) === 0), 'the clients to go');
+
+    const after = await otel.collect();
+    expect(series(after)).toEqual(before);
+    expectBoundedAttributes(after, ['hostile-', 'forged-']);
+  });
+
   it('counts requests refused before a stream opened, by reason, apart from the streams', async () => {
     const first = await open('/inbox/bob', { 'x-user': 'bob' });
     const second = await open('/inbox/bob', { 'x-user': 'bob' });
