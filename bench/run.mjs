@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { redisServerAvailable, startRedis } from './redis.mjs';
 import { runTokenBench } from './tokens.mjs';
+import { call } from './ipc.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,21 +96,6 @@ if (names.some(onRedis)) {
     console.error('\n*** redis-server not found: the two-instance runs on Redis are left out (apt-get install -y redis-server) ***\n');
     names = names.filter((name) => !onRedis(name));
   }
-}
-
-function call(child, message, reply) {
-  const answer = new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m.cmd === reply) {
-        child.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) while waiting for ${reply}`)));
-  });
-  if (message) child.send(message);
-  return answer;
 }
 
 async function startOne(script, serverArgs, env = {}) {

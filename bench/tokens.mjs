@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { call } from './ipc.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 export const TOKEN_SERVERS = {
@@ -17,21 +18,6 @@ export const TOKEN_SERVERS = {
   'sse-channel (fastify)': { script: here('servers/tokens-sse-channel.mjs'), args: ['fastify'] },
   'Nest @Sse()': { script: here('servers/tokens-nest-sse.mjs'), args: [] },
 };
-
-function call(child, message, reply) {
-  const answer = new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m.cmd === reply) {
-        child.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) while waiting for ${reply}`)));
-  });
-  if (message) child.send(message);
-  return answer;
-}
 
 async function once1(name, { clients, tokens, interval, cpuProf }, children) {
   const { script, args } = TOKEN_SERVERS[name];

@@ -63,6 +63,14 @@ function pack() {
   return join(work, info.filename);
 }
 
+/** A fresh ESM Nest 12 app on Fastify, type-checked with `nodenext`. */
+const NEST12_ESM = {
+  type: 'module',
+  main: 'main-fastify.ts',
+  dependencies: { '@nestjs/common': '^12.0.0', '@nestjs/core': '^12.0.0', '@nestjs/platform-fastify': '^12.0.0', typescript: '^6.0.0' },
+  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022' },
+};
+
 const APPS = (tarball) => [
   {
     name: 'nest11-cjs',
@@ -72,22 +80,8 @@ const APPS = (tarball) => [
     dependencies: { '@nestjs/common': '^11.0.0', '@nestjs/core': '^11.0.0', '@nestjs/platform-express': '^11.0.0', typescript: '~5.9.0' },
     compilerOptions: { module: 'commonjs', moduleResolution: 'node10', target: 'es2021' },
   },
-  {
-    name: 'nest12-esm',
-    source: `file:${tarball}`,
-    type: 'module',
-    main: 'main-fastify.ts',
-    dependencies: { '@nestjs/common': '^12.0.0', '@nestjs/core': '^12.0.0', '@nestjs/platform-fastify': '^12.0.0', typescript: '^6.0.0' },
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022' },
-  },
-  {
-    name: 'nest12-esm-from-git',
-    source: `git+file://${root}`,
-    type: 'module',
-    main: 'main-fastify.ts',
-    dependencies: { '@nestjs/common': '^12.0.0', '@nestjs/core': '^12.0.0', '@nestjs/platform-fastify': '^12.0.0', typescript: '^6.0.0' },
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022' },
-  },
+  { ...NEST12_ESM, name: 'nest12-esm', source: `file:${tarball}` },
+  { ...NEST12_ESM, name: 'nest12-esm-from-git', source: `git+file://${root}` },
 ];
 
 function createApp(app) {

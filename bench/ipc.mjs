@@ -1,0 +1,20 @@
+// The bench's one way to talk to a forked server or client process.
+
+/**
+ * Sends `message` (if any) to `child` and resolves with the first message
+ * whose `cmd` is `reply`; rejects if the process exits first.
+ */
+export function call(child, message, reply) {
+  const answer = new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (m.cmd === reply) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) while waiting for ${reply}`)));
+  });
+  if (message) child.send(message);
+  return answer;
+}
