@@ -16,6 +16,7 @@ export type { RedisClientLike, RedisTransportOptions } from './transport/redis/r
 export { SseTransportError } from './transport/sse-transport.interface.js';
 export type {
   SseTransport,
+  SseTransportAudience,
   SseTransportEvent,
   SseTransportHealth,
   SseTransportPublish,

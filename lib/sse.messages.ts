@@ -70,6 +70,8 @@ export const invalidOptionValue = (field: string, value: unknown, fix: string) =
 
 export const redisNotStarted = (call: string) => `RedisTransport: ${call} before the application started (app.init()) or after it closed.`;
 
+export const ioredisNotInstalled = () =>
+  'RedisTransport needs the package "ioredis" (v5 or v6), an optional peer dependency of nestjs-sse-channel that is not installed. Run: npm install ioredis';
 export const ioredisWithoutClient = () =>
   'RedisTransport: the installed "ioredis" exports no Redis client class; install ioredis v5 or v6.';
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SseBroadcaster } from '../broadcaster/sse-broadcaster.service.js';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
+import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { ConnectionTracker } from '../streaming/connection-tracker.js';
 import type { SseTransport } from '../transport/sse-transport.interface.js';
 import type { SseHealthDetails, SseHealthIndicatorResult } from './sse-health-indicator-result.interface.js';
 
@@ -29,7 +30,9 @@ export class SseHealthIndicator {
   private readonly transportName: string;
 
   constructor(
-    private readonly broadcaster: SseBroadcaster,
+    // (Counts read directly: totals() would also walk every stream for its queued bytes.)
+    private readonly tracker: ConnectionTracker,
+    private readonly registry: ChannelRegistry,
     @Inject(SSE_MODULE_OPTIONS) options: ResolvedSseModuleOptions,
   ) {
     this.transport = options.transport;
@@ -44,8 +47,12 @@ export class SseHealthIndicator {
    */
   isHealthy<const Key extends string = 'sse'>(key: Key = 'sse' as Key): SseHealthIndicatorResult<Key> {
     const health = this.transport?.health?.() ?? { up: true };
-    const { streams, channels } = this.broadcaster.totals();
-    const details: SseHealthDetails = { status: health.up ? 'up' : 'down', transport: this.transportName, streams, channels };
+    const details: SseHealthDetails = {
+      status: health.up ? 'up' : 'down',
+      transport: this.transportName,
+      streams: this.tracker.count,
+      channels: this.registry.size,
+    };
     for (const [name, value] of Object.entries(health.details ?? {})) {
       if (!(name in details)) {
         details[name] = value; // (the transport's facts never replace the ones above)

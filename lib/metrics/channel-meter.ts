@@ -45,18 +45,19 @@ export class ChannelMeter {
     this.stamps.push(performance.now());
   }
 
-  /**
-   * The turn's batch of `events` events was written to the live clients:
-   * `frames` frames in all. (A batch dropped when the last client left
-   * leaves older times in front: the batch is the newest ones.)
-   */
-  delivered(events: number, frames: number): void {
+  /** The turn's batch was dropped unwritten (its last client left). */
+  dropped(): void {
+    this.stamps = [];
+  }
+
+  /** The turn's batch (one time each in `stamps`) was written to the live clients: `frames` frames in all. */
+  delivered(frames: number): void {
     const { stamps } = this;
     this.stamps = [];
     this.tally.delivered += frames;
     const now = performance.now();
-    for (let i = Math.max(0, stamps.length - events); i < stamps.length; i++) {
-      this.latency.record((now - stamps[i]) / 1000, this.tally.attributes);
+    for (const stamp of stamps) {
+      this.latency.record((now - stamp) / 1000, this.tally.attributes);
     }
   }
 

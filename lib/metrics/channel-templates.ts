@@ -41,8 +41,9 @@ export class ChannelTemplates {
     if (this.fixed.has(channel)) {
       return channel;
     }
+    const parts = channel.split('/');
     for (const pattern of this.patterns) {
-      if (templateMatches(pattern.segments, channel)) {
+      if (templateMatches(pattern.segments, parts)) {
         return pattern.template;
       }
     }

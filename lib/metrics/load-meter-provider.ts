@@ -1,7 +1,6 @@
 import type { SseMeterProvider } from '../interfaces/sse-metrics-options.interface.js';
-
-/** Where the API is imported from (a variable, so that neither TypeScript nor a bundler needs it installed). */
-const OPENTELEMETRY_API = '@opentelemetry/api';
+import { importOptional } from '../util/import-optional.js';
+import { METER_NAME } from './sse-metrics.js';
 
 interface OpenTelemetryApi {
   metrics: { getMeterProvider(): SseMeterProvider };
@@ -19,15 +18,9 @@ export type NoMeterProvider = 'not-installed' | 'no-sdk';
  * only cost time).
  */
 export async function loadGlobalMeterProvider(): Promise<SseMeterProvider | NoMeterProvider> {
-  let api: Partial<OpenTelemetryApi> & { default?: Partial<OpenTelemetryApi> };
-  try {
-    api = (await import(OPENTELEMETRY_API)) as typeof api;
-  } catch (error) {
-    const code = (error as { code?: string })?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return 'not-installed';
-    }
-    throw error;
+  const api = await importOptional<Partial<OpenTelemetryApi> & { default?: Partial<OpenTelemetryApi> }>('@opentelemetry/api');
+  if (!api) {
+    return 'not-installed';
   }
   const { metrics, createNoopMeter } = api.metrics ? api : (api.default ?? {});
   if (!metrics || !createNoopMeter) {
@@ -35,6 +28,6 @@ export async function loadGlobalMeterProvider(): Promise<SseMeterProvider | NoMe
   }
   const provider = metrics.getMeterProvider();
   // (The API's no-op provider gives no-op meters; an SDK's gives its own.)
-  const probe = provider.getMeter('nestjs-sse-channel') as object;
+  const probe = provider.getMeter(METER_NAME) as object;
   return probe.constructor === createNoopMeter().constructor ? 'no-sdk' : provider;
 }

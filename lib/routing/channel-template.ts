@@ -80,9 +80,9 @@ export function fillChannelTemplate(
   return name;
 }
 
-/** Whether `channel` is a name the template can produce. */
-export function templateMatches(segments: readonly ChannelSegment[], channel: string): boolean {
-  const parts = channel.split('/');
+/** Whether `channel` (a name, or its `/`-separated parts) is a name the template can produce. */
+export function templateMatches(segments: readonly ChannelSegment[], channel: string | readonly string[]): boolean {
+  const parts = typeof channel === 'string' ? channel.split('/') : channel;
   return parts.length === segments.length && segments.every((segment, i) => (typeof segment === 'string' ? segment === parts[i] : parts[i] !== ''));
 }
 

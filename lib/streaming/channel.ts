@@ -122,6 +122,7 @@ export class Channel implements FeedSink {
     }
     if (--this.clients === 0) {
       this.batch?.clear();
+      this.meter?.dropped();
       this.feed.setActive(false);
       this.idleSince = Date.now();
       this.hooks.onIdle(this);

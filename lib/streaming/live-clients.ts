@@ -4,26 +4,23 @@ import type { SseConnection } from './connection.js';
 import { isFor } from './audience.js';
 import type { ChannelEvent } from './history.js';
 
-/** How many of `events` a stream of `identity` gets. */
-function countFor(events: readonly ChannelEvent[], identity: string | undefined): number {
-  let count = 0;
-  for (const entry of events) {
-    if (isFor(entry.audience, identity)) {
-      count++;
-    }
-  }
-  return count;
+/** What a stream of one identity gets of a turn's events: their frames, and how many. */
+interface IdentityFrames {
+  readonly bytes: Buffer | undefined;
+  readonly frames: number;
 }
 
 /** The frames of `events` that a stream of `identity` gets, under the route's event name. */
-export function framesFor(events: readonly ChannelEvent[], eventName: string, identity: string | undefined): string {
+function framesFor(events: readonly ChannelEvent[], eventName: string, identity: string | undefined): IdentityFrames {
   let text = '';
+  let frames = 0;
   for (const entry of events) {
     if (isFor(entry.audience, identity)) {
       text += withEventName(entry.event ?? eventName, entry.body);
+      frames++;
     }
   }
-  return text;
+  return { bytes: text === '' ? undefined : Buffer.from(text, 'utf8'), frames };
 }
 
 /**
@@ -75,29 +72,26 @@ export class LiveClients {
     let frames = 0;
     for (const [eventName, group] of this.groups) {
       if (!targeted) {
-        const bytes = Buffer.from(framesFor(events, eventName, undefined), 'utf8');
+        const { bytes } = framesFor(events, eventName, undefined);
         let written = 0;
         for (const connection of group) {
-          if (connection.write(bytes)) written++;
+          if (connection.write(bytes!)) written++;
         }
         frames += written * events.length;
         continue;
       }
-      const byIdentity = new Map<string | undefined, Buffer | undefined>();
-      const counts = meter && new Map<string | undefined, number>();
+      const byIdentity = new Map<string | undefined, IdentityFrames>();
       for (const connection of group) {
-        let bytes = byIdentity.get(connection.identity);
-        if (!byIdentity.has(connection.identity)) {
-          const text = framesFor(events, eventName, connection.identity);
-          bytes = text === '' ? undefined : Buffer.from(text, 'utf8');
-          byIdentity.set(connection.identity, bytes);
-          counts?.set(connection.identity, countFor(events, connection.identity));
+        let got = byIdentity.get(connection.identity);
+        if (!got) {
+          got = framesFor(events, eventName, connection.identity);
+          byIdentity.set(connection.identity, got);
         }
-        if (bytes && connection.write(bytes) && counts) {
-          frames += counts.get(connection.identity)!;
+        if (got.bytes && connection.write(got.bytes)) {
+          frames += got.frames;
         }
       }
     }
-    meter?.delivered(events.length, frames);
+    meter?.delivered(frames);
   }
 }

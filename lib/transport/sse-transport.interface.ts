@@ -1,4 +1,15 @@
 /**
+ * Who an event is for, when not everyone: identities it goes `to`, or all
+ * `except` them.
+ *
+ * @experimental
+ */
+export interface SseTransportAudience {
+  readonly to?: readonly string[];
+  readonly except?: readonly string[];
+}
+
+/**
  * One event as a transport carries it between instances: its id, assigned
  * once by the transport, and its data already serialized.
  *
@@ -10,8 +21,8 @@ export interface SseTransportEvent {
   readonly event: string | undefined;
   /** The serialized data (the text after `data:`, line breaks included). */
   readonly data: string;
-  /** Who it is for, when not everyone: identities it goes `to`, or all `except` them. */
-  readonly audience?: { readonly to?: readonly string[]; readonly except?: readonly string[] };
+  /** Who it is for, when not everyone. */
+  readonly audience?: SseTransportAudience;
 }
 
 /**
@@ -32,7 +43,7 @@ export interface SseTransportPublish {
   /** The end event's name (`endEvent`): once a channel's newest event is one, it takes no more. */
   readonly endEvent: string;
   /** Who it is for, when not everyone. */
-  readonly audience?: { readonly to?: readonly string[]; readonly except?: readonly string[] };
+  readonly audience?: SseTransportAudience;
 }
 
 /**

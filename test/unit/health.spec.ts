@@ -1,18 +1,20 @@
 import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@nestjs/common';
-import type { SseBroadcaster } from '../../lib/broadcaster/sse-broadcaster.service.js';
 import { SseHealthIndicator } from '../../lib/health/sse-health.indicator.js';
 import type { ResolvedSseModuleOptions } from '../../lib/interfaces/sse-module-options.interface.js';
 import { redisHealth } from '../../lib/transport/redis/redis-health.js';
 import { RedisSubscriptions } from '../../lib/transport/redis/redis-subscriptions.js';
 import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';
 import type { RedisClientLike } from '../../lib/transport/redis/redis-transport-options.interface.js';
+import type { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import type { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
 import type { SseTransport, SseTransportHealth, SseTransportHost } from '../../lib/transport/sse-transport.interface.js';
 
-const broadcaster = { totals: () => ({ streams: 7, channels: 3 }) } as unknown as SseBroadcaster;
+const tracker = { count: 7 } as ConnectionTracker;
+const registry = { size: 3 } as ChannelRegistry;
 const indicator = (transport?: Partial<SseTransport>) =>
-  new SseHealthIndicator(broadcaster, { transport } as unknown as ResolvedSseModuleOptions);
+  new SseHealthIndicator(tracker, registry, { transport } as unknown as ResolvedSseModuleOptions);
 
 describe('SseHealthIndicator', () => {
   it('reports the in-memory transport up, under "sse" or the key given', () => {

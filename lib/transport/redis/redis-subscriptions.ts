@@ -124,8 +124,7 @@ export class RedisSubscriptions {
       return;
     }
     const topics = [this.controlTopic, ...[...this.channels].map((channel) => this.keyPrefix + channel)];
-    const resubscribed = topics.length > 0 ? this.subscriber.subscribe(...topics) : Promise.resolve();
-    resubscribed.then(
+    this.subscriber.subscribe(...topics).then(
       () => {
         if (!this.lost) {
           return;
