@@ -195,8 +195,7 @@ export class Channel implements FeedSink {
     this.counters.replayed += frames;
     this.meter?.replayed(frames);
     if (finished) {
-      // The end event: nothing comes after it.
-      this.catchingUp.delete(connection);
+      // The end event: nothing comes after it. (It leaves as its response closes.)
       connection.write(text);
       connection.end(undefined, 'ended');
     } else if (end === events.length) {
@@ -227,16 +226,18 @@ export class Channel implements FeedSink {
    * is what it saw last), then the end of its response.
    */
   private goLive(connection: SseConnection, lastSeen?: string): void {
-    if (!this.catchingUp.delete(connection) || connection.closed) {
+    if (!this.isCatchingUp(connection)) {
       return;
     }
     if (this.endEntry) {
       if (lastSeen !== this.endEntry.id) {
         connection.write(withEventName(this.endEntry.event!, this.endEntry.body));
       }
+      // (A member until its response closes: leave() then counts it out.)
       connection.end(undefined, 'ended');
       return;
     }
+    this.catchingUp.delete(connection);
     this.live.add(connection);
   }
 

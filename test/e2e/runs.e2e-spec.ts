@@ -99,6 +99,7 @@ describe.each(PLATFORMS)('runs: finite channels on %s', (platform) => {
       expect(stream.events.map((e) => e.data.startsWith('{') ? e.event : e.data)).toEqual(['one', 'two', 'three', 'sse-end']);
     }
     await post.close();
+    await until(() => broadcaster.clientCount(channel('late')) === 0, 'every client of the ended run to be counted out');
   });
 
   it('cancelWhenIdle stops an abandoned run: from connect() until a client comes, and again after the last leaves', async () => {
@@ -153,6 +154,9 @@ describe.each(PLATFORMS)('runs: finite channels on %s', (platform) => {
     const stream = await SseTestStream.open(t.server, { path: `/${channel('cached')}` });
     await stream.waitForEnd();
     expect(stream.events.map((e) => e.event)).toEqual(['token', 'token', 'sse-end']);
+    // The clients that got the end are counted out, and the finished run is dropped in time.
+    await until(() => broadcaster.clientCount(channel('cached')) === 0, 'the clients of the ended run to be counted out');
+    await until(() => registry.get(channel('cached')) === undefined, 'the ended channel to be dropped', 5000);
   });
 
   it('a finished run is dropped after historyTtl; a client back with its end id still gets 204', async () => {

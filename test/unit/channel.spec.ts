@@ -165,20 +165,28 @@ describe('Channel: the end of a run', () => {
   });
 
   it('a client that replays through the end gets it and ends; one that joins after gets the end event at once', () => {
-    const { feed, channel } = setup();
+    const { feed, channel, hooks } = setup();
     feed.emit(entry('1', 'a'));
     feed.emit(entry('2', 'b'));
     feed.emit(end('3'));
     feed.answers.set('1', { events: [entry('2', 'b'), end('3')] });
-    const resuming = fakeConnection();
+    // (As the connection tracker does: a stream that closes leaves its channel.)
+    const member = () => {
+      const client = fakeConnection();
+      client.connection.onClose = (connection, reason) => channel.leave(connection, reason);
+      return client;
+    };
+    const resuming = member();
     channel.join(resuming.connection, '1');
     expect(resuming.response.text).toBe('id: 2\ndata: b\n\nevent: sse-end\nid: 3\ndata: {"channel":"rooms/1","reason":"complete"}\n\n');
     expect(resuming.response.ended).toBe(true);
-    const late = fakeConnection();
+    const late = member();
     channel.join(late.connection);
     expect(late.response.text).toBe('event: sse-end\nid: 3\ndata: {"channel":"rooms/1","reason":"complete"}\n\n');
     expect(late.response.ended).toBe(true);
-    expect(channel.clientCount).toBe(2); // (they leave when their responses close)
+    // Both counted out as their responses closed: the ended channel goes idle (and can be dropped).
+    expect(channel.clientCount).toBe(0);
+    expect(hooks.onIdle).toHaveBeenCalledTimes(2);
   });
 
   it('from the start: everything the feed still has, the reset first if some is gone', () => {
