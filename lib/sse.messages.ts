@@ -48,9 +48,6 @@ const stringNumberHint = (value: unknown) =>
 export const invalidRetry = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: it must be a non-negative integer number of milliseconds (clients ignore anything else).${stringNumberHint(value)}`;
 
-export const invalidMilliseconds = (field: string, value: unknown) =>
-  `Invalid ${field} ${quote(value)}: it must be a non-negative integer (milliseconds; 0 turns it off).${stringNumberHint(value)}`;
-
 export const invalidCount = (field: string, value: unknown, unit: string) =>
   `Invalid ${field} ${quote(value)}: it must be a non-negative integer (${unit}).${stringNumberHint(value)}`;
 

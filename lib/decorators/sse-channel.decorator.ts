@@ -73,10 +73,11 @@ export function SseChannel(channelOrOptions?: string | SseRouteOptions, routeOpt
       presence: options.presence ?? false,
       schema: options.schema,
     });
-    RequestMapping({ path, method: options.method ?? RequestMethod.GET })(target, key, descriptor);
-    SetMetadata(SSE_ROUTE_METADATA, route)(target, key, descriptor);
     const method = options.method ?? RequestMethod.GET;
-    UseInterceptors(routeInterceptor(`${where} (${RequestMethod[method]} ${route.path})`))(target, key, descriptor);
+    RequestMapping({ path, method })(target, key, descriptor);
+    // (The start-up explorer reads the route from this metadata; the interceptor is given it.)
+    SetMetadata(SSE_ROUTE_METADATA, route)(target, key, descriptor);
+    UseInterceptors(routeInterceptor(`${where} (${RequestMethod[method]} ${route.path})`, route))(target, key, descriptor);
     // The route writes its own response: tell Nest, which then sends nothing
     // itself, by declaring the response a parameter — at index -1, so the
     // handler's own arguments stay exactly as the user declared them.

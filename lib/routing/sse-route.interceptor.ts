@@ -9,9 +9,8 @@ import {
   type NestInterceptor,
   type Type,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { finalize, mergeMap, type Observable } from 'rxjs';
-import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
+import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { rawResponse } from '../streaming/open-event-stream.js';
 import { StreamOpener } from '../streaming/stream-opener.js';
@@ -33,19 +32,22 @@ export class SseRouteInterceptor implements NestInterceptor {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
 
   private readonly opener: StreamOpener;
+  /** The route it serves (each route has an interceptor class of its own: see {@link routeInterceptor}). */
+  private readonly route: SseRouteDefinition;
 
-  constructor(@Optional() @Inject(StreamOpener) opener: StreamOpener | undefined, private readonly reflector: Reflector) {
+  constructor(@Optional() @Inject(StreamOpener) opener: StreamOpener | undefined) {
+    const { label, definition } = this.constructor as unknown as { label: string; definition: SseRouteDefinition };
     if (opener === undefined) {
       // Without SseModule, Nest would report "can't resolve dependencies of
-      // SseRouteInterceptor (?, Reflector)": internal names and no fix.
-      const route = (this.constructor as { route?: string }).route ?? '@SseChannel()';
-      throw new Error(messages.sseModuleNotImported(route));
+      // SseRouteInterceptor (?)": internal names and no fix.
+      throw new Error(messages.sseModuleNotImported(label));
     }
     this.opener = opener;
+    this.route = definition;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const route = this.reflector.get<SseRouteDefinition>(SSE_ROUTE_METADATA, context.getHandler());
+    const { route } = this;
     const http = context.switchToHttp();
     const req = http.getRequest<{ params?: Record<string, string> }>();
     const res = http.getResponse<unknown>();
@@ -80,13 +82,15 @@ export class SseRouteInterceptor implements NestInterceptor {
 }
 
 /**
- * The interceptor of one route: a subclass that only knows where its route
- * is, so that a missing SseModule fails at start-up with the route's name.
+ * The interceptor of one route: a subclass that knows its route (read once,
+ * not per request) and where it is, so that a missing SseModule fails at
+ * start-up with the route's name.
  */
-export function routeInterceptor(route: string): Type<SseRouteInterceptor> {
+export function routeInterceptor(label: string, definition: SseRouteDefinition): Type<SseRouteInterceptor> {
   const subclass = class extends SseRouteInterceptor {
-    static readonly route = route;
+    static readonly label = label;
+    static readonly definition = definition;
   };
-  Object.defineProperty(subclass, 'name', { value: `SseRouteInterceptor(${route})` });
+  Object.defineProperty(subclass, 'name', { value: `SseRouteInterceptor(${label})` });
   return subclass;
 }

@@ -14,12 +14,6 @@ export interface SseRouteDefinition extends StreamRoute {
   readonly paths: readonly string[];
   /** The same, for messages. */
   readonly path: string;
-  readonly event: string;
-  readonly retry?: number;
-  readonly heartbeat?: number;
-  readonly maxQueuedBytes?: number;
-  /** `Class.method`, for messages. */
-  readonly handlerName: string;
 }
 
 /** The channel a request joins: the route's channel with its `:param`s filled in. */

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import type { SseMetrics } from '../metrics/sse-metrics.js';
-import { RateLimitedLog } from '../util/rate-limited-log.js';
+import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import {
   MAX_ENDED_REMEMBERED,
   PRESENCE_JOIN_EVENT,
@@ -33,7 +33,6 @@ import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from './local-feeds.js';
 import { SharedFeeds } from './shared-feeds.js';
 
-const WARNING_INTERVAL = 10_000;
 
 /**
  * The channels of this instance by name: created on first use, kept while
@@ -61,7 +60,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   private readonly source: FeedSource;
   private readonly sweeper: IdleSweeper<Channel>;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
-  private readonly readFailures = new RateLimitedLog(WARNING_INTERVAL, (message) => this.logger.warn(message));
+  private readonly readFailures = new RateLimitedLog(LOG_INTERVAL, (message) => this.logger.warn(message));
   /** Rejects when the application shuts down, so that nobody waits for a channel any longer. */
   private readonly stopping: Promise<never>;
   private stop!: (reason: Error) => void;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
-import { RateLimitedLog } from '../util/rate-limited-log.js';
+import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { encodeFrame } from '../wire/encoder.js';
@@ -10,8 +10,6 @@ import { ExpiryTimer } from './expiry-timer.js';
 import { Heartbeat } from './heartbeat.js';
 import { IdentityIndex } from './identity-index.js';
 import { StreamSlot } from './stream-slot.js';
-
-const WARNING_INTERVAL = 10_000;
 
 /**
  * Every open stream of this instance: the cap on them (`maxClients`), the
@@ -33,7 +31,7 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
   private refused = 0;
   private shuttingDown = false;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
-  private readonly slowDrops = new RateLimitedLog(WARNING_INTERVAL, (message) => this.logger.warn(message));
+  private readonly slowDrops = new RateLimitedLog(LOG_INTERVAL, (message) => this.logger.warn(message));
 
   constructor(@Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions) {
     this.backlogWatch = new BacklogWatch(options.slowClientTimeout);

@@ -20,10 +20,6 @@ export class ExpiryTimer<T> {
     private readonly expire: (item: T) => void,
   ) {}
 
-  get size(): number {
-    return this.heap.size;
-  }
-
   add(item: T, at: number): void {
     this.heap.push({ key: at, item });
     if (at < this.timerAt) {

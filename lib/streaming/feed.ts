@@ -49,8 +49,6 @@ export interface ChannelFeed {
   readonly ready: Promise<void> | undefined;
   /** Whether an idle channel is worth keeping: it holds history nobody else has. */
   readonly keepsHistory: boolean;
-  /** Size of the history kept here (the `historyBytes` measure). */
-  readonly historySize: number;
   /**
    * What a client resuming after `lastEventId` missed. A shared feed may have
    * to read the shared history first (then it delivers what continues the

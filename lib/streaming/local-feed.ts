@@ -22,18 +22,12 @@ export class LocalFeed implements ChannelFeed {
     settings: ChannelSettings,
     budget: HistoryBudget | undefined,
     private readonly sink: FeedSink,
-    /** Called once the channel is dropped. */
-    private readonly onDispose: (feed: LocalFeed) => void = () => undefined,
   ) {
     this.history = new EventHistory(settings.history, settings.historyBytes, budget);
   }
 
   get keepsHistory(): boolean {
     return this.history.length > 0;
-  }
-
-  get historySize(): number {
-    return this.history.size;
   }
 
   /** @returns the event's id: the caller's, or the channel's next one */
@@ -68,6 +62,5 @@ export class LocalFeed implements ChannelFeed {
 
   dispose(): void {
     this.history.clear();
-    this.onDispose(this);
   }
 }

@@ -9,9 +9,6 @@ import { LocalPresenceStore, type PresenceStore } from './presence.js';
  * channel's feed, which gives it its id; nothing leaves the process.
  */
 export class LocalFeeds implements FeedSource {
-  /** The feeds of the channels there are, by name (each made here). */
-  private readonly feeds = new Map<string, LocalFeed>();
-
   constructor(
     private readonly channels: ChannelLookup,
     private readonly budget: HistoryBudget,
@@ -23,25 +20,17 @@ export class LocalFeeds implements FeedSource {
     return new LocalPresenceStore();
   }
 
-  create(name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
-    const feed = new LocalFeed(settings, this.budget, sink, (disposed) => {
-      if (this.feeds.get(name) === disposed) {
-        this.feeds.delete(name);
-      }
-    });
-    this.feeds.set(name, feed);
-    return feed;
+  create(_name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
+    return new LocalFeed(settings, this.budget, sink);
   }
 
   publish({ channel, data, event, id, audience }: SseTransportPublish): Promise<string> {
-    this.channels.feedOf(channel);
-    const eventId = this.feeds.get(channel)!.publish(data, event, id, audience);
+    // (Every feed of the registry's channels is made by create() above.)
+    const eventId = (this.channels.feedOf(channel) as LocalFeed).publish(data, event, id, audience);
     // A channel without clients and without history (history 0) holds nothing.
     this.channels.disposeIfIdle(channel);
     return Promise.resolve(eventId);
   }
 
-  close(): void {
-    this.feeds.clear();
-  }
+  close(): void {}
 }

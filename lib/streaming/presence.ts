@@ -43,7 +43,8 @@ export class Presence {
 
   /** A stream of `identity` joined `channel` (through a route with `presence: true` if `announce`). */
   joined(channel: string, identity: string, announce: boolean): void {
-    if (announce && !this.announced.has(channel)) {
+    if (announce && !this.isAnnounced(channel)) {
+      // (A channel a route's template covers is not remembered by name: no entry per param value.)
       this.announced.add(channel);
     }
     let identities = this.streams.get(channel);

@@ -50,10 +50,6 @@ export class SharedFeed implements ChannelFeed {
     this.ready = remote.subscribe(name).then((newest) => this.start(newest));
   }
 
-  get historySize(): number {
-    return this.history.size;
-  }
-
   /** An event of this channel, published on any instance. */
   receive(event: SseTransportEvent): void {
     if (this.held) {

@@ -44,8 +44,6 @@ export interface StreamRoute {
 }
 
 /** What a request streams: a channel, or its own Observable. */
-export type { StreamTicket } from './stream-ticket.js';
-
 export type StreamDecision = { readonly channel: string } | { readonly source$: Observable<unknown> };
 
 /**

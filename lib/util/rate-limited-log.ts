@@ -3,6 +3,9 @@
  * logged at most once per interval, with how many times it happened since the
  * last time it was logged. The one rate limiter of the library's logs.
  */
+/** How often a repeating warning or error is logged at most: every 10 s. */
+export const LOG_INTERVAL = 10_000;
+
 export class RateLimitedLog {
   private count = 0;
   private last = 0;

@@ -10,10 +10,6 @@ export class TurnBatcher<T> {
 
   constructor(private readonly onFlush: (items: T[]) => void) {}
 
-  get size(): number {
-    return this.items.length;
-  }
-
   add(item: T): void {
     this.items.push(item);
     if (!this.queued) {

@@ -80,7 +80,6 @@ export class ScriptedFeed implements ChannelFeed {
   lastId: string | undefined = undefined;
   ready: Promise<void> | undefined = undefined;
   keepsHistory = false;
-  historySize = 0;
   active = false;
   disposed = false;
   /** What `missed()` answers, by the id it is asked about. */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { RateLimitedLog } from '../../util/rate-limited-log.js';
+import { LOG_INTERVAL, RateLimitedLog } from '../../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT } from '../../sse.constants.js';
 import * as messages from '../../sse.messages.js';
 import { SseEncodingError } from '../../wire/encoder.js';
@@ -25,7 +25,6 @@ import { compareStreamIds, parseStreamId } from './stream-id.js';
 
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
-const ERROR_LOG_INTERVAL = 10_000;
 /** ioredis statuses of a client that had a connection and lost it. */
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
 
@@ -51,7 +50,7 @@ export class RedisTransport implements SseTransport {
   private commands: RedisClientLike | undefined;
   private subscriptions: RedisSubscriptions | undefined;
   private ownsCommands = false;
-  private readonly errors = new RateLimitedLog(ERROR_LOG_INTERVAL, (message) => this.logger.error(message));
+  private readonly errors = new RateLimitedLog(LOG_INTERVAL, (message) => this.logger.error(message));
   /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
   private readonly inFlight = new Set<(error: Error) => void>();
   private readonly pipeline = new PublishPipeline(() => this.commands);
