@@ -9,6 +9,7 @@
  * few entries nobody reads.
  */
 import type { SseEventSchema } from '../interfaces/sse-route-options.interface.js';
+import { PATH_METADATA, pathParams } from '../routing/path-params.js';
 import { PRESENCE_JOIN_EVENT, PRESENCE_LEAVE_EVENT } from '../sse.constants.js';
 
 /** `@nestjs/swagger`'s metadata keys (`DECORATORS` in its `dist/constants.js`). */
@@ -16,9 +17,8 @@ const API_RESPONSE = 'swagger/apiResponse';
 const API_PARAMETERS = 'swagger/apiParameters';
 const API_EXTRA_MODELS = 'swagger/apiExtraModels';
 const API_SCHEMA = 'swagger/apiSchema';
-/** Nest's keys of `@Param()` and of `@Controller()`'s path, and `RouteParamtypes.PARAM` (Nest 11 and 12). */
+/** Nest's key of `@Param()`, and `RouteParamtypes.PARAM` (Nest 11 and 12). */
 const ROUTE_ARGS_METADATA = '__routeArguments__';
-const PATH_METADATA = 'path';
 const ROUTE_PARAM_TYPE = 5;
 
 export const SSE_MEDIA_TYPE = 'text/event-stream';
@@ -111,20 +111,6 @@ function schemaObject(handler: object, schema: SseEventSchema): object {
   // The name swagger gives the model: the last @ApiSchema({ name }), else the class name.
   const named = (Reflect.getOwnMetadata(API_SCHEMA, schema) ?? []) as { name?: string }[];
   return { $ref: `#/components/schemas/${named.at(-1)?.name ?? schema.name}` };
-}
-
-/**
- * The params of a path as swagger renders it (`:id` → `{id}`, a named
- * wildcard `*rest` → `{rest}`), in order, each once, across all paths: an
- * alias path's operation gets them all, as with swagger's `@Param()`.
- */
-export function pathParams(paths: readonly string[]): string[] {
-  const names = paths.flatMap((path) =>
-    [...path.matchAll(/(?<!\\)[:*]([\p{ID_Start}$_][\p{ID_Continue}$]*|"(?:[^"\\]|\\.)*")/gu)].map(([, name]) =>
-      name.startsWith('"') ? name.slice(1, -1).replace(/\\(.)/g, '$1') : name,
-    ),
-  );
-  return [...new Set(names)];
 }
 
 /**

@@ -1,14 +1,14 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
+import { PATH_METADATA, pathParams } from './path-params.js';
 import * as messages from '../sse.messages.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { channelTemplatesMeet, templateMatches } from './channel-template.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
-/** Nest's metadata keys of `@UseGuards()` and `@Controller()` (the same in Nest 11 and 12). */
+/** Nest's metadata key of `@UseGuards()` (the same in Nest 11 and 12). */
 const GUARDS_METADATA = '__guards__';
-const PATH_METADATA = 'path';
 
 /** One `@SseChannel()` route with a channel name, and the guards on it. */
 interface ChannelRoute {
@@ -19,8 +19,6 @@ interface ChannelRoute {
   readonly guards: readonly unknown[];
 }
 
-const PATH_PARAM = /:([A-Za-z0-9_]+)/g;
-
 /**
  * Every `:param` of a route's channel must be a param of each of its paths
  * (with its controller's): otherwise every request would fail. Fails start-up,
@@ -29,7 +27,7 @@ const PATH_PARAM = /:([A-Za-z0-9_]+)/g;
 function assertParamsInPath(route: SseRouteDefinition, prefixes: readonly string[]): void {
   for (const prefix of prefixes) {
     for (const path of route.paths) {
-      const params = new Set([...`${prefix}/${path}`.matchAll(PATH_PARAM)].map((match) => match[1]));
+      const params = new Set(pathParams([`${prefix}/${path}`]));
       const missing = route.params.find((param) => !params.has(param));
       if (missing !== undefined) {
         throw new Error(messages.channelParamNotInPath(route.handlerName, route.channel!, missing, joinPath(prefix, path)));

@@ -32,10 +32,10 @@ export function chunkedSocket(response: ServerResponse): Socket | null | undefin
 
 const CRLF = '\r\n';
 
-/** Writes one chunk of a chunked body: its size in hex, the bytes, CRLF. */
-export function writeChunk(socket: Socket, chunk: string | Buffer, onFlushed?: () => void): void {
+/** Writes one chunk of a chunked body: its size in hex, the bytes, CRLF (`size`: the chunk's UTF-8 length, when known). */
+export function writeChunk(socket: Socket, chunk: string | Buffer, onFlushed?: () => void, size?: number): void {
   if (typeof chunk === 'string') {
-    socket.write(`${Buffer.byteLength(chunk).toString(16)}${CRLF}${chunk}${CRLF}`, 'utf8', onFlushed);
+    socket.write(`${(size ?? Buffer.byteLength(chunk)).toString(16)}${CRLF}${chunk}${CRLF}`, 'utf8', onFlushed);
     return;
   }
   // A Buffer is shared by the clients of a channel: no copy, one writev.

@@ -132,12 +132,14 @@ export class SseConnection implements Backlogged {
 
   /** One whole frame (or several) to the client, in one write. */
   private send(chunk: string | Buffer, onFlushed: (() => void) | undefined): void {
-    if (this.meter !== undefined) {
-      this.meter.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    // (With metrics, a string's UTF-8 length is measured once, for both.)
+    const size = this.meter === undefined ? undefined : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (size !== undefined) {
+      this.meter!.bytes += size;
     }
     const socket = this.socket;
     if (socket) {
-      writeChunk(socket, chunk, onFlushed);
+      writeChunk(socket, chunk, onFlushed, size);
       return;
     }
     this.response.write(chunk, onFlushed);

@@ -1,4 +1,4 @@
-import { pathParams } from '../../lib/openapi/sse-openapi.js';
+import { pathParams } from '../../lib/routing/path-params.js';
 
 describe('pathParams() (the path params an SSE route documents)', () => {
   it.each([

@@ -100,5 +100,5 @@ end
 if ARGV[2] == '0' then
   return {last, trimmed, deleted, {}, newest}
 end
-return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]), newest}
+return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
 `);

@@ -177,7 +177,8 @@ export class RedisTransport implements SseTransport {
     if (reply.length === 0) {
       return { events: [], lastId: undefined, trimmedUpTo: undefined };
     }
-    const [lastId, trimmed, deleted, entries, newest] = reply as [string, string, string, StreamEntry[], StreamEntry | []];
+    // (The newest entry comes only with a read of no events: what subscribe() asks for.)
+    const [lastId, trimmed, deleted, entries, newest = []] = reply as [string, string, string, StreamEntry[], (StreamEntry | [])?];
     // A client behind either of them has missed events.
     const trimmedUpTo = compareStreamIds(String(trimmed), String(deleted)) >= 0 ? String(trimmed) : String(deleted);
     return {
