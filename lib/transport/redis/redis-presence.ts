@@ -49,12 +49,16 @@ return redis.call('HDEL', KEYS[3], ARGV[1])
 `);
 
 /**
- * Removes a dead instance's presence; returns channel, identity pairs whose
- * last instance it was (their leave is to be announced). KEYS: the instances
- * set. ARGV: key prefix, the dead instance.
+ * Removes the presence of an instance whose lease has run out (checked here,
+ * atomically: one that renewed it meanwhile is alive); returns channel,
+ * identity pairs whose last instance it was (their leave is to be
+ * announced). KEYS: the instances set. ARGV: key prefix, the instance.
  */
 const SWEEP = script(`
 local prefix, dead = ARGV[1], ARGV[2]
+if redis.call('EXISTS', prefix .. 'presence-lease:' .. dead) == 1 then
+  return {}
+end
 local left = {}
 for _, channel in ipairs(redis.call('SMEMBERS', prefix .. 'presence-of:' .. dead)) do
   local base = prefix .. 'presence:' .. channel
@@ -150,7 +154,7 @@ export class RedisPresence {
       await commands.call('SET', `${this.prefix}presence-lease:${this.instance}`, '1', 'PX', this.leaseMs);
       const instances = (await commands.call('SMEMBERS', `${this.prefix}presence-instances`)) as string[];
       for (const other of instances) {
-        if (other === this.instance || (await commands.call('EXISTS', `${this.prefix}presence-lease:${other}`)) === 1) {
+        if (other === this.instance) {
           continue;
         }
         const left = (await this.run(SWEEP, [`${this.prefix}presence-instances`], [this.prefix, other])) as string[];
