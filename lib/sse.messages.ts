@@ -24,6 +24,9 @@ export function quote(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** What an error says: its message, or the thrown value as text. */
+export const errorText = (error: unknown): string => (error as Error)?.message ?? String(error);
+
 export const lineBreakInField = (field: string, value: unknown, fix: string) =>
   `Invalid SSE ${field} ${quote(value)}: it must not contain CR or LF (a line break would split the frame). ${fix}`;
 
@@ -110,10 +113,10 @@ export const slowClientsDropped = (count: number, latest: string) =>
   `Dropped ${count} slow client(s) since the last such warning (latest: ${latest}): their unsent bytes stayed above maxQueuedBytes for slowClientTimeout, or passed twice the bound. They can reconnect and resume from history.`;
 
 export const historyReadFailed = (channel: string, count: number, error: unknown) =>
-  `Could not read the history of channel ${quote(channel)} (${count} failure(s) since the last such warning): ${(error as Error)?.message ?? String(error)}. Catching-up clients were disconnected and reconnect with their Last-Event-ID; live delivery waits until the history can be read.`;
+  `Could not read the history of channel ${quote(channel)} (${count} failure(s) since the last such warning): ${errorText(error)}. Catching-up clients were disconnected and reconnect with their Last-Event-ID; live delivery waits until the history can be read.`;
 
 export const channelUnavailable = (channel: string, error: unknown) =>
-  `The event stream of channel ${quote(channel)} is not available: ${(error as Error)?.message ?? String(error)}`;
+  `The event stream of channel ${quote(channel)} is not available: ${errorText(error)}`;
 
 export const channelWithoutName = (handler: string) =>
   `The @SseChannel() handler ${handler} returned nothing, but its route names no channel. Give @SseChannel() a channel name, or return an Observable or SseBroadcaster.channel(name).`;
@@ -152,7 +155,7 @@ export const badExpiry = (handler: string, value: unknown) =>
   `The expiresAt option of ${handler} returned ${quote(value)}: it must return a Date, a number of ms since the epoch, or undefined.`;
 
 export const presenceFailed = (error: unknown) =>
-  `Presence could not be updated: ${(error as Error)?.message ?? String(error)}. Join and leave events may be missing until it can.`;
+  `Presence could not be updated: ${errorText(error)}. Join and leave events may be missing until it can.`;
 
 export const metricsWithoutApi = () =>
   'SseModule options.metrics is true, but "@opentelemetry/api", an optional peer dependency of nestjs-sse-channel, is not installed. Run: npm install @opentelemetry/api (and start the OpenTelemetry SDK), or pass metrics: { meterProvider }, or leave metrics out.';

@@ -60,6 +60,11 @@ function asyncOptionsProviders(options: SseModuleAsyncOptions): Provider[] {
   ];
 }
 
+/** The module with its options' provider(s); global unless `global: false`. */
+function sseModule(global: boolean | undefined, imports: NonNullable<DynamicModule['imports']>, options: Provider[]): DynamicModule {
+  return { module: SseModule, global: global ?? true, imports: [DiscoveryModule, ...imports], providers: [...options, ...PROVIDERS], exports: EXPORTS };
+}
+
 /**
  * Server-Sent Events for Nest: import it once (it is global by default), put
  * `@SseChannel()` on controller methods and inject `SseBroadcaster`.
@@ -70,14 +75,7 @@ function asyncOptionsProviders(options: SseModuleAsyncOptions): Provider[] {
 export class SseModule {
   /** Registers the module with static options (all optional; see {@link SseModuleOptions}). */
   static forRoot(options: SseModuleOptions = {}): DynamicModule {
-    const resolved = resolveModuleOptions(options);
-    return {
-      module: SseModule,
-      global: options.global ?? true,
-      imports: [DiscoveryModule],
-      providers: [{ provide: SSE_MODULE_OPTIONS, useValue: resolved }, ...PROVIDERS],
-      exports: EXPORTS,
-    };
+    return sseModule(options.global, [], [{ provide: SSE_MODULE_OPTIONS, useValue: resolveModuleOptions(options) }]);
   }
 
   /**
@@ -86,12 +84,6 @@ export class SseModule {
    * provider (`useExisting`) implementing {@link SseOptionsFactory}.
    */
   static forRootAsync(options: SseModuleAsyncOptions): DynamicModule {
-    return {
-      module: SseModule,
-      global: options?.global ?? true,
-      imports: [DiscoveryModule, ...(options?.imports ?? [])],
-      providers: [...asyncOptionsProviders(options), ...PROVIDERS],
-      exports: EXPORTS,
-    };
+    return sseModule(options?.global, options?.imports ?? [], asyncOptionsProviders(options));
   }
 }

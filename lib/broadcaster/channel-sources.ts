@@ -39,7 +39,7 @@ export class ChannelSources {
     }
     const { end = false, cancelWhenIdle } = options;
     const skipped = (error: unknown) =>
-      this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${(error as Error)?.message ?? String(error)}`);
+      this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${messages.errorText(error)}`);
     // Made first: a source that completes (or fails) while it is being
     // subscribed to — of(value) — ends a subscription that exists already.
     const subscription = new Subscription();
@@ -84,7 +84,7 @@ export class ChannelSources {
   /** Ends a run's channel; a failure (the transport unreachable) is logged. */
   private end(channel: string, reason: 'complete' | 'error' | 'ended'): void {
     this.publisher.endChannel(channel, reason).catch((error: unknown) =>
-      this.logger.error(`connect(${messages.quote(channel)}): could not end the channel (${reason}): ${(error as Error)?.message ?? String(error)}`),
+      this.logger.error(`connect(${messages.quote(channel)}): could not end the channel (${reason}): ${messages.errorText(error)}`),
     );
   }
 
