@@ -25,8 +25,15 @@ export type Announce = (channel: string, identity: string, kind: 'join' | 'leave
 export class Presence {
   /** Streams per channel and identity, on this instance. */
   private readonly streams = new Map<string, Map<string, number>>();
-  /** Channels with presence events (a `presence: true` route streamed them). */
+  /**
+   * Channels with presence events that no route's template covers (a
+   * `presence: true` route streamed them here), forgotten once they have no
+   * stream and no leave to confirm here: the set stays as small as the
+   * channels in use, whatever names the routes' handlers pick.
+   */
   private readonly announced = new Set<string>();
+  /** Leaves waiting for their delay, per channel. */
+  private readonly leaving = new Map<string, number>();
   private readonly pendingLeaves: ExpiryTimer<{ channel: string; identity: string }>;
   private readonly templates: ((channel: string) => boolean)[] = [];
   /** Shutting down: no leave is confirmed any more (on a shared store, the other instances see this one's lease run out). */
@@ -79,6 +86,7 @@ export class Presence {
     if (this.stopped) {
       return;
     }
+    this.leaving.set(channel, (this.leaving.get(channel) ?? 0) + 1);
     this.pendingLeaves.add({ channel, identity }, Date.now() + this.delayMs);
   }
 
@@ -109,13 +117,34 @@ export class Presence {
 
   private confirmLeave(channel: string, identity: string): void {
     if (this.streams.get(channel)?.has(identity)) {
-      return; // back on this instance meanwhile
+      this.settled(channel); // back on this instance meanwhile
+      return;
     }
-    this.store.gone(channel, identity).then((gone) => {
-      if (gone && this.isAnnounced(channel)) {
-        this.announce(channel, identity, 'leave');
-      }
-    }, this.report);
+    this.store.gone(channel, identity).then(
+      (gone) => {
+        if (gone && this.isAnnounced(channel)) {
+          this.announce(channel, identity, 'leave');
+        }
+        this.settled(channel);
+      },
+      (error: unknown) => {
+        this.report(error);
+        this.settled(channel);
+      },
+    );
+  }
+
+  /** A leave of `channel` is settled: with nothing more of it here, the channel is forgotten. */
+  private settled(channel: string): void {
+    const pending = (this.leaving.get(channel) ?? 1) - 1;
+    if (pending > 0) {
+      this.leaving.set(channel, pending);
+      return;
+    }
+    this.leaving.delete(channel);
+    if (!this.streams.has(channel)) {
+      this.announced.delete(channel);
+    }
   }
 }
 

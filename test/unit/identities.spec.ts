@@ -100,6 +100,28 @@ describe('Presence', () => {
     expect(announced).toEqual(['join:cy']);
   });
 
+  it('forgets a channel no template covers once nothing of it is left here: channel names picked per request do not pile up', async () => {
+    const { presence, announced } = setup();
+    const remembered = presence as unknown as { announced: Set<string>; leaving: Map<string, number> };
+    for (let n = 0; n < 500; n++) {
+      presence.joined(`made-up/${n}`, 'ada', true);
+    }
+    presence.joined('kept', 'bob', true);
+    await flush();
+    for (let n = 0; n < 500; n++) {
+      presence.left(`made-up/${n}`, 'ada');
+    }
+    jest.advanceTimersByTime(1000);
+    await flush();
+    expect(announced.filter((kind) => kind === 'leave:ada')).toHaveLength(500);
+    expect([...remembered.announced]).toEqual(['kept']);
+    expect(remembered.leaving.size).toBe(0);
+    // A channel forgotten here is announced again when a presence route streams it again.
+    presence.joined('made-up/1', 'cy', true);
+    await flush();
+    expect(announced.at(-1)).toBe('join:cy');
+  });
+
   it('confirms no leave once stopped (shutdown): a stream ending then sets no timer that would reach a closed store', async () => {
     const gone: string[] = [];
     const store = new LocalPresenceStore();
