@@ -1,8 +1,28 @@
+import { randomInt } from 'node:crypto';
 import { encodeEventBody } from '../wire/encoder.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { Audience } from './audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
+
+/** Random for each process: channels of two processes (or before and after a restart) made in the same millisecond share an epoch by a 1 in 60 million chance only. */
+const PROCESS_TAG = randomInt(36 ** 5).toString(36).padStart(5, '0');
+/** How many channels this process has made: channels made in the same millisecond never share an epoch. */
+let channelsMade = 0;
+
+/**
+ * A new channel's epoch, the part of its ids before `-<n>`: its creation time
+ * (ms, base 36), this process's random tag and the count of channels made
+ * here: an id of one channel is never an id of another channel of this
+ * process, and practically never one of another process's (a restart's).
+ * Base 36 only: printable, no space, no `-`, short (about 14 characters).
+ */
+function newEpoch(): string {
+  return `${Date.now().toString(36)}${PROCESS_TAG}${(channelsMade++).toString(36)}`;
+}
+
+/** How a channel writes `<n>` in its ids: decimal, no leading zero. */
+const SEQUENCE = /^[1-9][0-9]*$/;
 
 /**
  * The feed of a channel in memory: it is the source of truth. A publish gets
@@ -14,8 +34,8 @@ export class LocalFeed implements ChannelFeed {
   lastId: string | undefined = undefined;
   readonly ready = undefined;
   private seq = 0;
-  /** Tells this channel's ids from those of an earlier one of the same name (e.g. before a restart). */
-  private readonly epoch = Date.now().toString(36);
+  /** Tells this channel's ids from those of any other channel, e.g. one of the same name before a restart. */
+  private readonly epoch = newEpoch();
   private readonly history: EventHistory;
 
   constructor(
@@ -52,8 +72,21 @@ export class LocalFeed implements ChannelFeed {
     if (events) {
       return { events };
     }
-    const ours = this.lastId !== undefined && lastEventId.startsWith(`${this.epoch}-`);
-    return { events: [], reset: ours ? 'history-exceeded' : 'unknown-id' };
+    return { events: [], reset: this.issued(lastEventId) ? 'history-exceeded' : 'unknown-id' };
+  }
+
+  /**
+   * Whether this channel gave out `id` (so it fell out of the history): its
+   * epoch, then a number it has reached, written as it writes them. An id
+   * ahead of its last one is not its own: it never issued it.
+   */
+  private issued(id: string): boolean {
+    const prefix = `${this.epoch}-`;
+    if (!id.startsWith(prefix)) {
+      return false;
+    }
+    const n = id.slice(prefix.length);
+    return SEQUENCE.test(n) && Number(n) <= this.seq;
   }
 
   setActive(active: boolean): void {

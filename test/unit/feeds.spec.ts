@@ -47,6 +47,33 @@ describe('LocalFeed', () => {
     feed.dispose();
     expect(feed.keepsHistory).toBe(false);
   });
+
+  it('calls an id of its own epoch that it never issued (ahead of its last, or not its form) unknown, not evicted', () => {
+    const feed = new LocalFeed({ ...settings, history: 2 }, undefined, new Sink());
+    const ids = ['a', 'b', 'c', 'd', 'e'].map((data) => feed.publish(data, undefined));
+    const epoch = ids[0].slice(0, -'-1'.length);
+    expect(ids[4]).toBe(`${epoch}-5`);
+    expect(feed.missed(`${epoch}-2`)).toEqual({ events: [], reset: 'history-exceeded' });
+    for (const never of [`${epoch}-55`, `${epoch}-6`, `${epoch}-0`, `${epoch}-02`, `${epoch}-x`, `${epoch}-`]) {
+      expect([never, feed.missed(never)]).toEqual([never, { events: [], reset: 'unknown-id' }]);
+    }
+  });
+
+  it('gives channels created in the same millisecond different ids: one channel\'s id is unknown to the other', () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    try {
+      const [a, b] = [new LocalFeed(settings, undefined, new Sink()), new LocalFeed(settings, undefined, new Sink())];
+      const aIds = ['a1', 'a2'].map((data) => a.publish(data, undefined));
+      const bIds = ['b1', 'b2'].map((data) => b.publish(data, undefined));
+      expect(aIds[0]).not.toBe(bIds[0]);
+      expect(b.missed(aIds[0])).toEqual({ events: [], reset: 'unknown-id' });
+      expect(a.missed(bIds[0])).toEqual({ events: [], reset: 'unknown-id' });
+      // Short printable ASCII, no space: what every client sends back intact.
+      expect(aIds[0]).toMatch(/^[0-9a-z]{1,20}-1$/);
+    } finally {
+      now.mockRestore();
+    }
+  });
 });
 
 /** A transport whose subscriptions and reads the test answers. */
