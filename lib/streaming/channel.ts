@@ -2,7 +2,7 @@ import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
 import type { ChannelMeter } from '../metrics/channel-meter.js';
 import type { CloseReason, SseConnection } from './connection.js';
-import { FROM_START, type ChannelFeed, type FeedSink, type Missed, type ResetReason } from './feed.js';
+import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed, type ResetReason } from './feed.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 import { LiveClients } from './live-clients.js';
@@ -92,9 +92,10 @@ export class Channel implements FeedSink {
 
   /**
    * Adds a client. With `lastEventId` it first gets every event after that id
-   * (or the reset event when the id cannot be resumed), then live events.
+   * (or the reset event when the id cannot be resumed) — with {@link FROM_START}
+   * every event the channel still has — then live events.
    */
-  join(connection: SseConnection, lastEventId?: string): void {
+  join(connection: SseConnection, lastEventId?: Cursor): void {
     // Events published earlier in this turn go to the clients that were there.
     this.batch ??= new TurnBatcher((events) => this.deliver(events));
     this.batch.flush();
@@ -143,7 +144,7 @@ export class Channel implements FeedSink {
   }
 
   /** Sends a catching-up client what it missed after `lastEventId`, then lets it go live. */
-  private catchUp(connection: SseConnection, lastEventId: string): void {
+  private catchUp(connection: SseConnection, lastEventId: Cursor): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }
@@ -165,7 +166,7 @@ export class Channel implements FeedSink {
     );
   }
 
-  private resume(connection: SseConnection, lastEventId: string, missed: Missed): void {
+  private resume(connection: SseConnection, lastEventId: Cursor, missed: Missed): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }
@@ -225,7 +226,7 @@ export class Channel implements FeedSink {
    * gone). On an ended channel it gets the end event instead (unless the end
    * is what it saw last), then the end of its response.
    */
-  private goLive(connection: SseConnection, lastSeen?: string): void {
+  private goLive(connection: SseConnection, lastSeen?: Cursor): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }

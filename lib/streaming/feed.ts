@@ -17,8 +17,15 @@ export interface Missed {
 
 export const UP_TO_DATE: Missed = { events: [] };
 
-/** The cursor of a client that wants everything the channel still has (`from: 'start'`); never an id (ids hold no NUL). */
-export const FROM_START = '\0start';
+/**
+ * The cursor of a client that wants everything the channel still has (`from:
+ * 'start'`). A symbol, not a string: no `Last-Event-ID` a client sends can
+ * select it — whatever a client sends is an id, found or not.
+ */
+export const FROM_START: unique symbol = Symbol('from the start');
+
+/** Where a client resumes: after an id it sent, or from the start ({@link FROM_START}). */
+export type Cursor = string | typeof FROM_START;
 
 /** What a feed hands its new events to, in order: its channel. */
 export interface FeedSink {
@@ -50,11 +57,11 @@ export interface ChannelFeed {
   /** Whether an idle channel is worth keeping: it holds history nobody else has. */
   readonly keepsHistory: boolean;
   /**
-   * What a client resuming after `lastEventId` missed. A shared feed may have
+   * What a client resuming at `cursor` missed. A shared feed may have
    * to read the shared history first (then it delivers what continues the
    * channel to the sink on the way); such a read may fail.
    */
-  missed(lastEventId: string): Missed | Promise<Missed>;
+  missed(cursor: Cursor): Missed | Promise<Missed>;
   /** The channel got its first client, or lost its last one. */
   setActive(active: boolean): void;
   /** The channel is dropped: forget its history, stop listening. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { encodeEventBody } from '../wire/encoder.js';
-import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { Audience } from './audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
@@ -60,7 +60,7 @@ export class LocalFeed implements ChannelFeed {
     return eventId;
   }
 
-  missed(lastEventId: string): Missed {
+  missed(lastEventId: Cursor): Missed {
     if (lastEventId === FROM_START) {
       // Everything still here; the reset first if the oldest is gone already.
       return { events: this.history.all(), reset: this.history.hasDropped ? 'history-exceeded' : undefined };

@@ -1,6 +1,6 @@
 import type { SseTransport, SseTransportEvent } from '../transport/sse-transport.interface.js';
 import { encodeEventBody } from '../wire/encoder.js';
-import { FROM_START, UP_TO_DATE, type ChannelFeed, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory, type ChannelEvent } from './history.js';
 
@@ -107,7 +107,7 @@ export class SharedFeed implements ChannelFeed {
   }
 
   /** Resumes from a transport id: from the local window when it has all of it, else from the shared history. */
-  missed(lastEventId: string): Missed | Promise<Missed> {
+  missed(lastEventId: Cursor): Missed | Promise<Missed> {
     if (lastEventId === FROM_START) {
       return this.readShared('0-0', true);
     }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BacklogWatch } from '../../lib/streaming/backlog-watch.js';
 import { SseConnection } from '../../lib/streaming/connection.js';
-import type { ChannelFeed, FeedSink, Missed } from '../../lib/streaming/feed.js';
+import type { ChannelFeed, Cursor, FeedSink, Missed } from '../../lib/streaming/feed.js';
 import type { ChannelEvent } from '../../lib/streaming/history.js';
 
 /**
@@ -82,9 +82,9 @@ export class ScriptedFeed implements ChannelFeed {
   keepsHistory = false;
   active = false;
   disposed = false;
-  /** What `missed()` answers, by the id it is asked about. */
-  readonly answers = new Map<string, Missed | Promise<Missed>>();
-  readonly asked: string[] = [];
+  /** What `missed()` answers, by the cursor it is asked about. */
+  readonly answers = new Map<Cursor, Missed | Promise<Missed>>();
+  readonly asked: Cursor[] = [];
   sink!: FeedSink;
 
   attach = (sink: FeedSink): this => {
@@ -98,7 +98,7 @@ export class ScriptedFeed implements ChannelFeed {
     this.sink.append(event);
   }
 
-  missed(lastEventId: string): Missed | Promise<Missed> {
+  missed(lastEventId: Cursor): Missed | Promise<Missed> {
     this.asked.push(lastEventId);
     return this.answers.get(lastEventId) ?? { events: [] };
   }

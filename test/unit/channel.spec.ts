@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { Channel } from '../../lib/streaming/channel.js';
+import { FROM_START } from '../../lib/streaming/feed.js';
 import { entry, fakeConnection, microtasks, ScriptedFeed } from '../src/fakes.js';
 
 function setup() {
@@ -191,10 +192,10 @@ describe('Channel: the end of a run', () => {
 
   it('from the start: everything the feed still has, the reset first if some is gone', () => {
     const { feed, channel } = setup();
-    feed.answers.set('\0start', { events: [entry('5', 'e'), entry('6', 'f')], reset: 'history-exceeded' });
+    feed.answers.set(FROM_START, { events: [entry('5', 'e'), entry('6', 'f')], reset: 'history-exceeded' });
     feed.lastId = '6';
     const client = fakeConnection();
-    channel.join(client.connection, '\0start');
+    channel.join(client.connection, FROM_START);
     expect(client.response.text).toBe(
       'event: sse-reset\nid: 6\ndata: {"reason":"history-exceeded","lastEventId":"","channel":"rooms/1"}\n\nid: 5\ndata: e\n\nid: 6\ndata: f\n\n',
     );

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { FROM_START } from '../../lib/streaming/feed.js';
 import { HistoryBudget } from '../../lib/streaming/history-budget.js';
 import type { ChannelEvent } from '../../lib/streaming/history.js';
 import { LocalFeed } from '../../lib/streaming/local-feed.js';
@@ -235,14 +236,14 @@ describe('SharedFeed', () => {
     transport.stream = [ev('1-0'), ev('2-0')];
     transport.confirm('2-0');
     await feed.ready;
-    expect(await feed.missed('\0start')).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: undefined });
+    expect(await feed.missed(FROM_START)).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: undefined });
     transport.trimmedUpTo = '1-0';
-    expect(await feed.missed('\0start')).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: 'history-exceeded' });
+    expect(await feed.missed(FROM_START)).toMatchObject({ events: [{ id: '1-0' }, { id: '2-0' }], reset: 'history-exceeded' });
 
     const empty = setup();
     empty.transport.confirm(undefined);
     await empty.feed.ready;
-    const reading = empty.feed.missed('\0start');
+    const reading = empty.feed.missed(FROM_START);
     empty.feed.receive(ev('1-0')); // published while the read is under way
     expect(await reading).toMatchObject({ events: [{ id: '1-0' }] });
   });
