@@ -3,6 +3,7 @@
  * options. Mistakes throw at once with a sentence that names the option.
  */
 import { assertKnownKeys } from './util/assert-known-keys.js';
+import { parseChannelTemplate } from './model/channel-template.js';
 import { assertEventName, assertRetry } from './wire/encoder.js';
 import type { SseRouteOptions } from './interfaces/sse-route-options.interface.js';
 import type { ResolvedSseModuleOptions, SseModuleOptions } from './interfaces/sse-module-options.interface.js';
@@ -52,7 +53,7 @@ const MODULE_OPTION_KEYS = [
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;
 const CHANNEL_SETTING_KEYS = ['history', 'historyBytes'] as const;
 const ROUTE_OPTION_KEYS = [
-  'path',
+  'channel',
   'method',
   'event',
   'retry',
@@ -142,6 +143,8 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   }
   for (const [name, settings] of Object.entries(channels)) {
     const at = `${where}.channels[${messages.quote(name)}]`;
+    // The same template rule as a route's channel: a name no route could produce is a mistake.
+    parseChannelTemplate(name, `${where}.channels`);
     if (settings === null || typeof settings !== 'object') {
       throw new Error(messages.invalidOptionValue(at, settings, 'pass an object like { history: 100 }.'));
     }
@@ -202,14 +205,14 @@ function assertTransport(field: string, transport: unknown): void {
 }
 
 /** Checks the options of one `@SseChannel()` route. */
-export function assertRouteOptions(where: string, channel: unknown, options: SseRouteOptions): void {
-  if (channel !== undefined && (typeof channel !== 'string' || channel === '')) {
-    throw new Error(`${where}: ${messages.invalidChannelName(channel)}`);
-  }
+export function assertRouteOptions(where: string, options: SseRouteOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new Error(messages.mustBeAnObject(`${where}: options`, options));
   }
   assertKnownKeys(where, options, ROUTE_OPTION_KEYS);
+  if (options.channel !== undefined && typeof options.channel !== 'string') {
+    throw new Error(`${where} option channel: ${messages.invalidChannelName(options.channel)}`);
+  }
   if (options.event !== undefined) {
     rethrowAs(where, () => assertEventName(options.event, 'event'));
   }

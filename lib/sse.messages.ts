@@ -12,8 +12,8 @@ export function quote(value: unknown): string {
     text = `${value}n`;
   } else if (typeof value === 'function') {
     text = `[function ${value.name || 'anonymous'}]`;
-  } else if (typeof value === 'symbol' || value === undefined) {
-    text = String(value);
+  } else if (typeof value === 'symbol' || typeof value === 'number' || value === undefined) {
+    text = String(value); // (JSON writes NaN and Infinity as null)
   } else {
     try {
       text = JSON.stringify(value) ?? String(value);
@@ -41,6 +41,9 @@ export const spaceAtIdEdge = (field: string, value: unknown) =>
 
 export const notAString = (field: string, value: unknown) =>
   `Invalid SSE ${field} ${quote(value)}: it must be a string.`;
+
+export const invalidNumericId = (field: string, value: number) =>
+  `Invalid SSE ${field} ${quote(value)}: a number id must be a non-negative safe integer (it is sent as its decimal digits). Pass any other id as a string.`;
 
 /** For a number given as a string, as values from the environment are. */
 const stringNumberHint = (value: unknown) =>
@@ -86,7 +89,7 @@ export const invalidChannelName = (value: unknown) =>
   `Invalid SSE channel name ${quote(value)}: it must be a non-empty string without control characters.`;
 
 export const missingChannelParam = (channel: string, param: string, path: string) =>
-  `@SseChannel(${quote(channel)}) needs the route parameter ":${param}", but the route ${quote(path)} has none. Add ":${param}" to the route path or use a channel name without it.`;
+  `The channel ${quote(channel)} of @SseChannel() needs the route parameter ":${param}", but the route ${quote(path)} has none. Add ":${param}" to the route path or use a channel name without it.`;
 
 export const unsupportedHandlerResult = (handler: string, value: unknown) =>
   `The @SseChannel() handler ${handler} returned ${quote(value)}. Return nothing (the client joins the route's channel), an Observable (the client's own stream), a Promise of one, or a channel from SseBroadcaster.channel().`;
@@ -119,10 +122,27 @@ export const channelUnavailable = (channel: string, error: unknown) =>
   `The event stream of channel ${quote(channel)} is not available: ${errorText(error)}`;
 
 export const channelWithoutName = (handler: string) =>
-  `The @SseChannel() handler ${handler} returned nothing, but its route names no channel. Give @SseChannel() a channel name, or return an Observable or SseBroadcaster.channel(name).`;
+  `The @SseChannel() handler ${handler} returned nothing, but its route has no channel (it is served at the application's root, and a channel name cannot be empty). Name one with the option channel, e.g. @SseChannel({ channel: 'news' }), or return an Observable or SseBroadcaster.channel(name).`;
+
+export const pathOptionRemoved = (where: string, path: unknown, pathOption: unknown) =>
+  `${where}: the option "path" is gone: the first argument is the route path now, as in @Get() and @Sse(), and the option "channel" names the channel when it is not the path. Write ${
+    path === undefined ? `@SseChannel(${quote(pathOption)})` : `@SseChannel(${quote(pathOption)}, { channel: ${quote(path)} })`
+  } instead.`;
+
+export const invalidRoutePath = (where: string, path: unknown) =>
+  `${where}: invalid route path ${quote(path)}: pass a string or an array of strings, as @Get() takes it, e.g. @SseChannel(':id').`;
+
+export const channelNeedsName = (handler: string, paths: readonly string[]) =>
+  `@SseChannel() on ${handler} is served at several paths (${paths.map(quote).join(', ')}), so its channel cannot default to its path. Name it with the option channel, e.g. @SseChannel(${quote(paths[0].split('/').pop() ?? '')}, { channel: ${quote(paths[0])} }).`;
+
+export const pathNotAChannel = (handler: string, path: string, reason: string) =>
+  `@SseChannel() on ${handler}: its channel defaults to its path ${quote(path)}, which cannot be a channel name: ${reason} Name the channel with the option channel, e.g. { channel: 'files' }.`;
+
+export const channelsDiffer = (handler: string, a: string, b: string) =>
+  `@SseChannel() on ${handler} is inherited by controllers with different paths, so its channel would be both ${quote(a)} and ${quote(b)}. Name it with the option channel.`;
 
 export const channelParamNotInPath = (handler: string, channel: string, param: string, path: string) =>
-  `@SseChannel(${quote(channel)}) on ${handler}: the channel needs the route parameter ":${param}", but the route's path ${quote(path)} has none, so every request would fail. Add ":${param}" to the path (or the controller's), or use a channel name without it.`;
+  `@SseChannel() on ${handler}: the channel ${quote(channel)} needs the route parameter ":${param}", but the route's path ${quote(path)} has none, so every request would fail. Add ":${param}" to the path (or the controller's), or use a channel name without it.`;
 
 export const sseModuleNotImported = (route: string) =>
   `SseModule is not imported, but ${route} needs it. Fix: add SseModule.forRoot() (or SseModule.forRootAsync(…)) to the imports of your root module, e.g. @Module({ imports: [SseModule.forRoot()] }). It is global by default; with { global: false }, import it into the module that declares this controller.`;

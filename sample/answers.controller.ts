@@ -26,7 +26,7 @@ export class AnswersController {
   ) {}
 
   /** Starts a run and streams it: `event: token` frames, then `sse-end`. */
-  @SseChannel({ path: '', method: RequestMethod.POST, event: 'token', schema: TOKEN_SCHEMA })
+  @SseChannel({ method: RequestMethod.POST, event: 'token', schema: TOKEN_SCHEMA })
   @ApiBody({ type: Question })
   ask(@Body() body: { question?: unknown; id?: unknown }) {
     const id = typeof body?.id === 'string' && /^[a-z0-9-]{1,40}$/.test(body.id) ? body.id : randomBytes(6).toString('hex');
@@ -39,7 +39,7 @@ export class AnswersController {
   }
 
   /** `GET /answers/:id`: the run from its first token (or from `Last-Event-ID`); 204 once it is over. */
-  @SseChannel('answers/:id', { path: ':id', event: 'token', from: 'start', retry: 500, schema: TOKEN_SCHEMA })
+  @SseChannel(':id', { event: 'token', from: 'start', retry: 500, schema: TOKEN_SCHEMA })
   answer(): void {}
 
   /** Ends every stream of the run from the server side — what a crashed proxy does. */

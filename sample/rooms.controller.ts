@@ -19,7 +19,7 @@ export class RoomsController {
    * `GET /rooms/:id?user=…` → `event: chat` frames; replays missed ones after
    * a reconnect. The room announces who is in it (`sse-join` / `sse-leave`).
    */
-  @SseChannel('rooms/:id', { path: ':id', event: 'chat', retry: 500, presence: true, schema: ChatMessage })
+  @SseChannel(':id', { event: 'chat', retry: 500, presence: true, schema: ChatMessage })
   @ApiQuery(USER_QUERY)
   chat(): void {}
 
@@ -30,7 +30,7 @@ export class RoomsController {
   }
 
   /** The same channel as `event: notice` frames, e.g. for a notification badge. */
-  @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice', retry: 500, schema: ChatMessage })
+  @SseChannel(':id/notifications', { channel: 'rooms/:id', event: 'notice', retry: 500, schema: ChatMessage })
   notifications(): void {}
 
   /** Posts a message: everyone in the room gets it but the sender (`?user=`), whose page shows it at once. */

@@ -11,7 +11,7 @@ import { serveTokens, tokenArgs, tokenSource } from './token-source.mjs';
 
 const platform = process.argv[2] ?? 'express';
 const { tokens, intervalMs } = tokenArgs(process.argv);
-const TokensController = routeController('tokens', () => tokenSource(tokens, intervalMs), SseChannel({ path: 'tokens' }));
+const TokensController = routeController('tokens', () => tokenSource(tokens, intervalMs), SseChannel('tokens'));
 class AppModule {}
 // The defaults (queue bound on, heartbeat off as in the other rows).
 Module({ imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [TokensController] })(AppModule);

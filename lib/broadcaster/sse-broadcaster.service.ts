@@ -14,6 +14,7 @@ import type { SsePublishOptions } from './sse-publish-options.interface.js';
 import type { SseTotals } from './sse-totals.interface.js';
 import { ChannelSources } from './channel-sources.js';
 import type { SseConnectOptions } from './sse-connect-options.interface.js';
+import { isChannelName } from '../model/channel-template.js';
 
 const PUBLISH_OPTION_KEYS = ['event', 'id', 'to', 'except'];
 
@@ -229,7 +230,7 @@ function audienceOf(options: SsePublishOptions): Audience | undefined {
 }
 
 function assertChannelName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '' || /[\x00-\x1f\x7f]/.test(name)) {
+  if (!isChannelName(name)) {
     throw new SseEncodingError(messages.invalidChannelName(name));
   }
 }

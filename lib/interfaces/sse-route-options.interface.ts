@@ -16,10 +16,14 @@ export type SseEventSchema = (abstract new (...args: any[]) => unknown) | { read
  */
 export interface SseRouteOptions {
   /**
-   * Route path, relative to the controller like `@Get()`'s.
-   * @default the channel name (or the controller's root without one)
+   * The channel the route's clients join when the handler returns nothing,
+   * when it is not the route's path: `'rooms/:id'` (its `:param`s are filled
+   * in from the request's params, which must have them). Needed when the
+   * route is served at several paths.
+   * @default the route's full path, without global prefix or version
+   * (`@Controller('rooms')` + `@SseChannel(':id')` → `rooms/:id`)
    */
-  path?: string | string[];
+  channel?: string;
   /**
    * HTTP method of the route; `POST` etc. work, with `@Body()`.
    * @default RequestMethod.GET
@@ -74,10 +78,3 @@ export interface SseRouteOptions {
    */
   schema?: SseEventSchema;
 }
-
-/**
- * The former name of {@link SseRouteOptions}.
- *
- * @deprecated Use `SseRouteOptions`.
- */
-export type SseChannelOptions = SseRouteOptions;

@@ -1,4 +1,4 @@
-import { parseChannelTemplate, templateMatches, type ChannelSegment } from '../routing/channel-template.js';
+import { parseChannelTemplate, templateMatches, type ChannelSegment } from '../model/channel-template.js';
 
 /** The template of a channel that no route's channel (nor a `channels` option key) can produce. */
 export const UNROUTED = '(unrouted)';

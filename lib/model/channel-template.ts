@@ -11,17 +11,31 @@
 import * as messages from '../sse.messages.js';
 
 const PARAM_SEGMENT = /^:([A-Za-z0-9_]+)$/;
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 /** What a param value must not contain: a segment separator, or a control character. */
 const FORBIDDEN_IN_VALUE = /[/\x00-\x1f\x7f]/;
+
+/**
+ * The one rule for every channel name — `publish()`'s, a route's channel, a
+ * `channels` option key: a non-empty string without control characters.
+ */
+export function isChannelName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && !CONTROL_CHARACTER.test(name);
+}
 
 /** A channel name as segments: static text, or `{ param }` for a `:param` segment. */
 export type ChannelSegment = string | { readonly param: string };
 
 /**
- * Splits a channel name into segments. Throws when a `:` appears anywhere but
- * at the start of a whole-segment `:param`.
+ * Splits a channel name into segments. Throws when it is not a channel name
+ * ({@link isChannelName}: a route's channel with a control character could
+ * never be published to) or when a `:` appears anywhere but at the start of a
+ * whole-segment `:param`.
  */
 export function parseChannelTemplate(template: string, where: string): ChannelSegment[] {
+  if (!isChannelName(template)) {
+    throw new Error(`${where}: ${messages.invalidChannelName(template)}`);
+  }
   return template.split('/').map((segment) => {
     if (!segment.includes(':')) {
       return segment;

@@ -14,7 +14,7 @@ import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { rawResponse } from '../streaming/open-event-stream.js';
 import { StreamOpener } from '../streaming/stream-opener.js';
-import { refuseParamValues } from './channel-template.js';
+import { refuseParamValues } from '../model/channel-template.js';
 import { provideSseSignal } from './sse-signal.js';
 import { decideStream } from './stream-decision.js';
 import type { SseRouteDefinition } from './sse-route.js';

@@ -1,15 +1,21 @@
 import * as messages from '../sse.messages.js';
 import type { StreamRoute } from '../streaming/stream-opener.js';
-import { fillChannelTemplate, type ChannelSegment } from './channel-template.js';
+import { fillChannelTemplate, type ChannelSegment } from '../model/channel-template.js';
 
 /** What `@SseChannel()` stores on a handler. */
 export interface SseRouteDefinition extends StreamRoute {
-  /** The channel name, possibly with `:param` segments. */
-  readonly channel: string | undefined;
-  /** The channel name as segments (checked when the decorator ran). */
-  readonly segments: readonly ChannelSegment[] | undefined;
+  /** The `channel` option, when the channel is not the route's path. */
+  readonly channelOption: string | undefined;
+  /**
+   * The channel name, possibly with `:param` segments: the `channel` option,
+   * or — set once at start-up, when the controller's path is known — the
+   * route's full path. `undefined` for a route at the application's root.
+   */
+  channel: string | undefined;
+  /** The channel name as segments. */
+  segments: readonly ChannelSegment[] | undefined;
   /** The `:param`s of the channel name. */
-  readonly params: readonly string[];
+  params: readonly string[];
   /** The route's path(s) as given, relative to the controller (for start-up checks). */
   readonly paths: readonly string[];
   /** The same, for messages. */

@@ -4,7 +4,7 @@ import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
 import { PATH_METADATA, pathParams } from './path-params.js';
 import * as messages from '../sse.messages.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
-import { channelTemplatesMeet, templateMatches } from './channel-template.js';
+import { channelTemplatesMeet, parseChannelTemplate, templateMatches, templateParams } from '../model/channel-template.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
 /** Nest's metadata key of `@UseGuards()` (the same in Nest 11 and 12). */
@@ -13,8 +13,6 @@ const GUARDS_METADATA = '__guards__';
 /** One `@SseChannel()` route with a channel name, and the guards on it. */
 interface ChannelRoute {
   readonly route: SseRouteDefinition;
-  /** Its controller's path(s). */
-  readonly prefixes: readonly string[];
   readonly label: string;
   readonly guards: readonly unknown[];
 }
@@ -39,9 +37,45 @@ function assertParamsInPath(route: SseRouteDefinition, prefixes: readonly string
 const joinPath = (...parts: string[]) =>
   `/${parts.map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
 
+/** What a route path has that a channel name cannot: wildcards, optional parts, groups, escapes. */
+const PATH_SYNTAX = /[*?{}()[\]\\"+]/;
+
 /**
- * Checks every `@SseChannel()` route once the application starts. A channel
- * `:param` that the route's path lacks fails start-up. When two routes can
+ * Gives a route without the `channel` option its channel: its full path
+ * (controller's and route's, without global prefix or version). A route at
+ * several paths, or at a path that is no channel name, fails start-up,
+ * naming the handler; one at the application's root has none.
+ */
+function assignDefaultChannel(route: SseRouteDefinition, fullPaths: readonly string[]): void {
+  if (fullPaths.length > 1) {
+    throw new Error(messages.channelNeedsName(route.handlerName, fullPaths.map((path) => path.slice(1))));
+  }
+  const name = fullPaths[0].slice(1);
+  if (name === '') {
+    return;
+  }
+  if (PATH_SYNTAX.test(name)) {
+    throw new Error(messages.pathNotAChannel(route.handlerName, name, 'it has wildcards, optional parts or escapes.'));
+  }
+  let segments;
+  try {
+    segments = parseChannelTemplate(name, route.handlerName);
+  } catch (error) {
+    throw new Error(messages.pathNotAChannel(route.handlerName, name, messages.errorText(error).slice(route.handlerName.length + 2)));
+  }
+  if (route.channel !== undefined && route.channel !== name) {
+    throw new Error(messages.channelsDiffer(route.handlerName, route.channel, name));
+  }
+  route.channel = name;
+  route.segments = segments;
+  route.params = templateParams(segments);
+}
+
+/**
+ * Checks every `@SseChannel()` route once the application starts, and gives
+ * a route without the `channel` option its path as its channel (only now is
+ * the controller's path known). A channel `:param` that the route's path
+ * lacks fails start-up. When two routes can
  * put clients on the same channel and their guards differ, it warns, naming
  * both: a channel is only as protected as the least-guarded route that
  * reaches it (`news/:topic` open and `news/internal` guarded).
@@ -59,8 +93,7 @@ export class SseRoutesExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const routes = this.channelRoutes();
-    for (const { route, prefixes } of routes) {
-      assertParamsInPath(route, prefixes);
+    for (const { route } of routes) {
       // Metrics count its channels under the template (`rooms/:id`), never under their names.
       this.registry.metrics?.templates.add(route.channel!);
       if (route.presence) {
@@ -93,12 +126,20 @@ export class SseRoutesExplorer implements OnModuleInit {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as () => unknown;
         const route = this.reflector.get<SseRouteDefinition | undefined>(SSE_ROUTE_METADATA, handler);
-        if (route?.segments === undefined) {
+        if (route === undefined) {
+          continue;
+        }
+        const paths = [...new Set(prefixes.flatMap((prefix) => route.paths.map((path) => joinPath(prefix, path))))];
+        if (route.channelOption === undefined) {
+          assignDefaultChannel(route, paths);
+        } else {
+          assertParamsInPath(route, prefixes);
+        }
+        if (route.segments === undefined) {
           continue;
         }
         const guards = [...classGuards, ...(this.reflector.get<unknown[] | undefined>(GUARDS_METADATA, handler) ?? [])];
-        const paths = prefixes.flatMap((prefix) => route.paths.map((path) => joinPath(prefix, path)));
-        routes.push({ route, prefixes, guards, label: `${route.handlerName} (${paths.join(', ')})` });
+        routes.push({ route, guards, label: `${route.handlerName} (${paths.join(', ')})` });
       }
     }
     return routes;

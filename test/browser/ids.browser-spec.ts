@@ -15,7 +15,7 @@ class RoundTripController {
     return '<!doctype html><title>ids</title>';
   }
 
-  @SseChannel('rt/:worker', { path: 'rt/:worker', retry: 5 })
+  @SseChannel('rt/:worker', { retry: 5 })
   stream(): void {}
 }
 

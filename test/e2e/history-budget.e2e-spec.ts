@@ -5,7 +5,7 @@ import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 
 @Controller()
 class BudgetController {
-  @SseChannel('budget/:name', { path: 'budget/:name' })
+  @SseChannel('budget/:name')
   stream(): void {}
 }
 

@@ -6,7 +6,7 @@ import { ACCEPTED_IDS, roundTripIds, type SeenEvent } from '../src/id-round-trip
 
 @Controller()
 class RoundTripController {
-  @SseChannel('rt/:worker', { path: 'rt/:worker', retry: 5 })
+  @SseChannel('rt/:worker', { retry: 5 })
   stream(): void {}
 }
 

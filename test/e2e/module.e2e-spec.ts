@@ -6,7 +6,6 @@ import {
   SseBroadcaster,
   SseChannel,
   SseModule,
-  type SseChannelOptions,
   type SseModuleAsyncOptions,
   type SseOptionsFactory,
 } from '../../lib/index.js';
@@ -146,20 +145,20 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
   it('fails start-up, naming the handler, when a channel :param is not a param of the route\'s path', async () => {
     @Controller('feed')
     class NoParamController {
-      @SseChannel('rooms/:id', { path: 'rooms' })
+      @SseChannel('rooms', { channel: 'rooms/:id' })
       stream(): void {}
     }
     await expect(
       createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [NoParamController] }),
     ).rejects.toThrow(
-      '@SseChannel("rooms/:id") on NoParamController.stream: the channel needs the route parameter ":id", but the route\'s path "/feed/rooms" has none',
+      '@SseChannel() on NoParamController.stream: the channel "rooms/:id" needs the route parameter ":id", but the route\'s path "/feed/rooms" has none',
     );
   });
 
   it('takes a channel :param from the controller\'s path', async () => {
     @Controller('orgs/:org')
     class OrgController {
-      @SseChannel('orgs/:org/feed', { path: 'feed', event: 'org' })
+      @SseChannel('feed', { event: 'org' })
       stream(): void {}
     }
     const t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [OrgController] });
@@ -194,7 +193,7 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
   it('fails start-up with the route and the fix when SseModule is not imported, not with internal names', async () => {
     @Controller('rooms')
     class ForgottenController {
-      @SseChannel('rooms/:id', { path: ':id' })
+      @SseChannel(':id')
       stream(): void {}
     }
     const failure = createTestApp(platform, { controllers: [ForgottenController] });
@@ -220,10 +219,10 @@ describe('start-up checks of static options', () => {
     expect(() => SseModule.forRootAsync({ useClass: RetryOptions, useFactory: () => ({}) })).toThrow(/, not useFactory and useClass\.$/);
   });
 
-  it('@SseChannel({ path, event }) declares a route without a channel of its own', async () => {
+  it('@SseChannel(path, { event }) streams a per-client Observable under the route\'s event name', async () => {
     @Controller()
     class CountController {
-      @SseChannel({ path: 'count', event: 'n' })
+      @SseChannel('count', { event: 'n' })
       count() {
         return of(1, 2);
       }
@@ -238,9 +237,6 @@ describe('start-up checks of static options', () => {
     } finally {
       await t.close();
     }
-    // The former name of the options type still compiles.
-    const legacy: SseChannelOptions = { event: 'x' };
-    expect(legacy).toEqual({ event: 'x' });
   });
 
   it('forRoot() refuses bad options, naming the option and the fix', () => {
@@ -272,11 +268,11 @@ describe('start-up checks of static options', () => {
     }).toThrow(/Bad\.route: Invalid SSE retry -1/);
     expect(() => {
       class Bad {
-        @SseChannel('', {})
+        @SseChannel('x', { channel: '' })
         route(): void {}
       }
       return Bad;
-    }).toThrow(/Invalid SSE channel name ""/);
+    }).toThrow(/@SseChannel\(\) on Bad\.route option channel: Invalid SSE channel name ""/);
     expect(() => {
       class Bad {
         @SseChannel('x', { evnt: 'typo' } as never)

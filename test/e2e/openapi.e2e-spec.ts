@@ -39,10 +39,10 @@ const NOTICE_SCHEMA = { type: 'object', properties: { count: { type: 'integer' }
 
 @Controller('rooms')
 class RoomsController {
-  @SseChannel('rooms/:id', { path: ':id', event: 'chat', presence: true, schema: ChatMessage })
+  @SseChannel(':id', { event: 'chat', presence: true, schema: ChatMessage })
   chat(): void {}
 
-  @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice', schema: NOTICE_SCHEMA })
+  @SseChannel(':id/notifications', { channel: 'rooms/:id', event: 'notice', schema: NOTICE_SCHEMA })
   notifications(): void {}
 
   @Get(':id/people')
@@ -58,15 +58,15 @@ class RoomsController {
 
 @Controller('answers')
 class AnswersController {
-  @SseChannel({ path: '', method: RequestMethod.POST, event: 'token', schema: TokenDto })
+  @SseChannel({ method: RequestMethod.POST, event: 'token', schema: TokenDto })
   ask(@Body() body: AskDto) {
     return of({ token: body.question });
   }
 
-  @SseChannel('answers/:id', { path: [':id', 'runs/:id/stream'], schema: { type: 'string', description: 'A word of the answer' } })
+  @SseChannel([':id', 'runs/:id/stream'], { channel: 'answers/:id', schema: { type: 'string', description: 'A word of the answer' } })
   answer(): void {}
 
-  @SseChannel('jobs/:id', { path: 'jobs/:id/:part' })
+  @SseChannel('jobs/:id/:part', { channel: 'jobs/:id' })
   job(@Param('id') id: number): void {
     void id;
   }
@@ -74,14 +74,14 @@ class AnswersController {
 
 @Controller('orgs/:org')
 class OrgController {
-  @SseChannel('orgs/:org/feed', { path: 'feed' })
+  @SseChannel('feed')
   feed(): void {}
 }
 
 /** The user's own swagger decorators, applied before @SseChannel() (below it) and after it (above). */
 @Controller('merge')
 class MergeController {
-  @SseChannel('below/:id', { path: 'below/:id', event: 'tick' })
+  @SseChannel('below/:id', { channel: 'below/:id', event: 'tick' })
   @ApiOperation({ summary: 'Ticks' })
   @ApiOkResponse({ description: 'Ticks of one room.' })
   @ApiResponse({ status: 404, description: 'No such room.' })
@@ -92,11 +92,11 @@ class MergeController {
   @ApiOkResponse({ description: 'Ticks of one room.' })
   @ApiResponse({ status: 404, description: 'No such room.' })
   @ApiParam({ name: 'id', description: 'The room' })
-  @SseChannel('above/:id', { path: 'above/:id', event: 'tick' })
+  @SseChannel('above/:id', { channel: 'above/:id', event: 'tick' })
   above(): void {}
 
   @ApiParam({ name: 'id', type: Number, description: 'A number' })
-  @SseChannel('typed/:id', { path: 'typed/:id' })
+  @SseChannel('typed/:id', { channel: 'typed/:id' })
   typed(): void {}
 }
 
@@ -287,7 +287,7 @@ describe('withSseItemSchemas()', () => {
 describe('the schema option', () => {
   const declare = (schema: unknown) => () => {
     class Routes {
-      @SseChannel('x', { schema: schema as never })
+      @SseChannel('x', { channel: 'x', schema: schema as never })
       stream(): void {}
     }
     return Routes;

@@ -133,17 +133,17 @@ const waiting = { subscribed: 0, tornDown: 0 };
 
 @Controller('delay')
 class DelayController {
-  @SseChannel({ path: 'zero', maxHeaderDelay: 0 })
+  @SseChannel('zero', { maxHeaderDelay: 0 })
   zero() {
     return throwError(() => new NotFoundException('no such feed'));
   }
 
-  @SseChannel({ path: 'quiet', maxHeaderDelay: 30, event: 'late' })
+  @SseChannel('quiet', { maxHeaderDelay: 30, event: 'late' })
   quiet() {
     return quiet;
   }
 
-  @SseChannel({ path: 'waiting' })
+  @SseChannel('waiting')
   waiting() {
     return new Observable<never>(() => {
       waiting.subscribed++;

@@ -78,7 +78,7 @@ describe.each(PLATFORMS)('route params on %s', (platform) => {
 describe('channel names with :params', () => {
   const declare = (channel: string) => {
     class Routes {
-      @SseChannel(channel)
+      @SseChannel('stream', { channel })
       stream(): void {}
     }
     return Routes;
@@ -88,7 +88,7 @@ describe('channel names with :params', () => {
     'refuses %p when the decorator runs: a :param must be a whole segment',
     (channel) => {
       expect(() => declare(channel)).toThrow(
-        new RegExp(`^@SseChannel\\(\\) on Routes\\.stream: the channel name "${channel}" has ".*": a ":param" must be a whole "/"-separated segment.*e\\.g\\. "users/:id" instead of "user-:id"`),
+        new RegExp(`^@SseChannel\\(\\) on Routes\\.stream option channel: the channel name "${channel}" has ".*": a ":param" must be a whole "/"-separated segment.*e\\.g\\. "users/:id" instead of "user-:id"`),
       );
     },
   );
@@ -107,11 +107,11 @@ class InternalGuard implements CanActivate {
 
 @Controller('news')
 class NewsController {
-  @SseChannel('news/:topic', { path: ':topic' })
+  @SseChannel(':topic')
   topic(): void {}
 
   @UseGuards(InternalGuard)
-  @SseChannel('news/internal', { path: 'internal/stream' })
+  @SseChannel('internal/stream', { channel: 'news/internal' })
   internal(): void {}
 }
 
@@ -119,20 +119,20 @@ class NewsController {
 @UseGuards(InternalGuard)
 @Controller('rooms')
 class RoomsController {
-  @SseChannel('rooms/:id', { path: ':id', event: 'chat' })
+  @SseChannel(':id', { event: 'chat' })
   chat(): void {}
 
-  @SseChannel('rooms/:id', { path: ':id/notifications', event: 'notice' })
+  @SseChannel(':id/notifications', { channel: 'rooms/:id', event: 'notice' })
   notifications(): void {}
 }
 
 @Controller('reports')
 class ReportsController {
-  @SseChannel('reports/:id')
+  @SseChannel('reports/:id', { channel: 'reports/:id' })
   open(): void {}
 
   @UseGuards(InternalGuard)
-  @SseChannel('reports/:id', { path: 'reports/:id/admin' })
+  @SseChannel('reports/:id/admin', { channel: 'reports/:id' })
   admin(): void {}
 }
 

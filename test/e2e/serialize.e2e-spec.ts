@@ -25,17 +25,17 @@ const ada = () => new UserDto(1, 'ada', 'secret-hash');
 
 @Controller('users')
 class UsersController {
-  @SseChannel('users', { path: 'feed', event: 'user' })
+  @SseChannel('feed', { channel: 'users', event: 'user' })
   feed(): void {}
 
   /** A per-client stream of DTOs: the module's serialize applies. */
-  @SseChannel({ path: 'me', event: 'me' })
+  @SseChannel('me', { event: 'me' })
   me() {
     return of(ada(), { data: ada(), event: 'again' });
   }
 
   /** This route serializes its own way. */
-  @SseChannel({ path: 'raw', serialize: (data) => ({ only: (data as UserDto).name }) })
+  @SseChannel('raw', { serialize: (data) => ({ only: (data as UserDto).name }) })
   raw() {
     return of(ada());
   }

@@ -5,23 +5,23 @@ import { LastEventId, SseChannel } from '../../lib/index.js';
 /** Routes for the delivery suite: replay, heartbeat, slow clients. */
 @Controller('live')
 export class DeliveryController {
-  @SseChannel('live/:topic', { path: ':topic', event: 'update' })
+  @SseChannel(':topic', { event: 'update' })
   topic(): void {}
 
-  @SseChannel('live/:topic', { path: ':topic/raw' })
+  @SseChannel(':topic/raw', { channel: 'live/:topic' })
   topicRaw(): void {}
 
-  @SseChannel('live/:topic', { path: ':topic/quick', retry: 20 })
+  @SseChannel(':topic/quick', { channel: 'live/:topic', retry: 20 })
   quick(): void {}
 
-  @SseChannel('live/:topic', { path: ':topic/beat', heartbeat: 15 })
+  @SseChannel(':topic/beat', { channel: 'live/:topic', heartbeat: 15 })
   beat(): void {}
 
-  @SseChannel('live/:topic', { path: ':topic/tight', maxQueuedBytes: 64 * 1024 })
+  @SseChannel(':topic/tight', { channel: 'live/:topic', maxQueuedBytes: 64 * 1024 })
   tight(): void {}
 
   /** A per-client stream that resumes by itself from the id the client last saw. */
-  @SseChannel(undefined, { path: 'counter/:to', event: 'count' })
+  @SseChannel('counter/:to', { event: 'count' })
   counter(@Param('to') to: string, @LastEventId() lastEventId?: string) {
     return defer(() => {
       const from = lastEventId === undefined ? 0 : Number(lastEventId) + 1;

@@ -43,16 +43,16 @@ export class SearchDto {
 export class FeedController {
   constructor(private readonly broadcaster: SseBroadcaster) {}
 
-  @SseChannel('news', { event: 'news' })
+  @SseChannel('news', { channel: 'news', event: 'news' })
   news(): void {}
 
-  @SseChannel('news', { path: 'news-alerts', event: 'alert' })
+  @SseChannel('news-alerts', { channel: 'news', event: 'alert' })
   newsAlerts(): void {}
 
-  @SseChannel('news', { path: 'news-plain' })
+  @SseChannel('news-plain', { channel: 'news' })
   newsPlain(): void {}
 
-  @SseChannel('rooms/:id', { event: 'chat' })
+  @SseChannel('rooms/:id', { channel: 'rooms/:id', event: 'chat' })
   room(): void {}
 
   @Post('rooms/:id')
@@ -60,52 +60,52 @@ export class FeedController {
     return { id: await this.broadcaster.publish(`rooms/${id}`, body) };
   }
 
-  @SseChannel(undefined, { path: 'pick/:name', event: 'picked' })
+  @SseChannel('pick/:name', { event: 'picked' })
   pick(@Param('name') name: string) {
     return this.broadcaster.channel(`picked-${name}`);
   }
 
-  @SseChannel(undefined, { path: 'count/:n', event: 'count' })
+  @SseChannel('count/:n', { event: 'count' })
   count(@Param('n', ParseIntPipe) n: number): Observable<number> {
     return interval(1).pipe(take(n));
   }
 
-  @SseChannel(undefined, { path: 'search', method: RequestMethod.POST, event: 'result' })
+  @SseChannel('search', { method: RequestMethod.POST, event: 'result' })
   async search(@Body() body: SearchDto): Promise<Observable<{ term: string; rank: number }>> {
     await new Promise((resolve) => setTimeout(resolve, 1));
     return of(...body.terms.map((term, rank) => ({ term, rank })));
   }
 
   @UseGuards(DenyGuard)
-  @SseChannel('secret')
+  @SseChannel('secret', { channel: 'secret' })
   secret(): void {}
 
-  @SseChannel(undefined, { path: 'fails' })
+  @SseChannel('fails')
   fails(): Observable<unknown> {
     return concat(of('first'), throwError(() => new Error('database password is hunter2')));
   }
 
-  @SseChannel(undefined, { path: 'fails-http' })
+  @SseChannel('fails-http')
   failsHttp(): Observable<unknown> {
     return concat(of('first'), throwError(() => new HttpException('Quota exceeded', HttpStatus.TOO_MANY_REQUESTS)));
   }
 
-  @SseChannel(undefined, { path: 'bad-value', event: 'item' })
+  @SseChannel('bad-value', { event: 'item' })
   badValue(): Observable<unknown> {
     return of({ ok: 1 }, { data: 1n }, { never: 'sent' });
   }
 
-  @SseChannel(undefined, { path: 'throws-early' })
+  @SseChannel('throws-early')
   throwsEarly(): Observable<unknown> {
     throw new HttpException('Not in this room', HttpStatus.BAD_REQUEST);
   }
 
-  @SseChannel(undefined, { path: 'returns-string' })
+  @SseChannel('returns-string')
   returnsString(): unknown {
     return 'not a stream';
   }
 
-  @SseChannel(undefined, { path: 'endless', event: 'beat' })
+  @SseChannel('endless', { event: 'beat' })
   endless(): Observable<number> {
     return new Observable<number>((subscriber) => {
       observed.subscribed++;
@@ -119,7 +119,7 @@ export class FeedController {
   }
 
   @Header('X-Custom', 'kept')
-  @SseChannel('headers')
+  @SseChannel('headers', { channel: 'headers' })
   withHeader(): void {}
 
   @Sse('legacy')
@@ -127,7 +127,7 @@ export class FeedController {
     return legacyTicks();
   }
 
-  @SseChannel(undefined, { path: 'drop-in' })
+  @SseChannel('drop-in')
   dropIn(): Observable<MessageEvent> {
     return legacyTicks();
   }

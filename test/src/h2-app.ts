@@ -14,7 +14,7 @@ export class H2Controller {
     return '<!doctype html><title>h2</title>';
   }
 
-  @SseChannel('h2/:topic', { path: 'stream/:topic' })
+  @SseChannel('stream/:topic', { channel: 'h2/:topic' })
   stream(): void {}
 }
 

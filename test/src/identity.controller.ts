@@ -36,24 +36,24 @@ export const expiresAt = (request: { user?: TokenUser }) => request.user?.exp;
 @UseGuards(TokenGuard)
 @Controller()
 export class IdentityController {
-  @SseChannel('rooms/:id', { path: 'rooms/:id', event: 'chat' })
+  @SseChannel('rooms/:id', { event: 'chat' })
   room(): void {}
 
   /** A per-client stream. */
-  @SseChannel({ path: 'me', event: 'tick' })
+  @SseChannel('me', { event: 'tick' })
   me() {
     return interval(20).pipe(map((n) => ({ data: n })));
   }
 
   /** A route that allows one stream per user (on top of the module's cap). */
-  @SseChannel('solo', { path: 'solo', maxClientsPerIdentity: 1 })
+  @SseChannel('solo', { maxClientsPerIdentity: 1 })
   solo(): void {}
 
   /** A room that announces who is in it. */
-  @SseChannel('lobby/:room', { path: 'lobby/:room', event: 'chat', presence: true })
+  @SseChannel('lobby/:room', { event: 'chat', presence: true })
   lobby(): void {}
 
   /** The same channel through a route without the option: its identified streams count too. */
-  @SseChannel('lobby/:room', { path: 'lobby/:room/quiet' })
+  @SseChannel('lobby/:room/quiet', { channel: 'lobby/:room' })
   lobbyQuiet(): void {}
 }

@@ -14,11 +14,11 @@ export class MetricsController {
   @SseChannel('rooms/:id')
   room(): void {}
 
-  @SseChannel('feeds/:topic', { path: 'feeds/:topic/tight', maxQueuedBytes: 64 * 1024 })
+  @SseChannel('feeds/:topic/tight', { channel: 'feeds/:topic', maxQueuedBytes: 64 * 1024 })
   tight(): void {}
 
   /** A per-client stream: two values, then it completes. */
-  @SseChannel({ path: 'own', event: 'own' })
+  @SseChannel('own', { event: 'own' })
   own() {
     return of('a', 'b');
   }

@@ -106,7 +106,7 @@ export function parityController(cases: readonly ParityCase[]): Type {
   for (const parity of cases) {
     for (const [key, route] of [
       [`sse_${parity.name}`, Sse(`sse/${parity.name}`)],
-      [`ours_${parity.name}`, SseChannel({ path: `ours/${parity.name}` })],
+      [`ours_${parity.name}`, SseChannel(`ours/${parity.name}`)],
     ] as const) {
       const variant: Variant = key.startsWith('sse_') ? 'sse' : 'ours';
       prototype[key] = function (this: unknown, ...args: never[]) {

@@ -9,7 +9,7 @@ import { RedisTransport, SseChannel, SseModule } from '../../dist/index.js';
 import { routeController } from '../../bench/servers/controller.mjs';
 
 const [url, keyPrefix, lease] = process.argv.slice(2);
-const LobbyController = routeController('lobby', () => undefined, SseChannel('lobby/:room', { path: 'lobby/:room', presence: true }));
+const LobbyController = routeController('lobby', () => undefined, SseChannel('lobby/:room', { presence: true }));
 class AppModule {}
 Module({
   imports: [

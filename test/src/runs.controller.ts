@@ -32,7 +32,7 @@ export const generations = new Map<string, FakeGeneration>();
 export class RunsController {
   constructor(private readonly broadcaster: SseBroadcaster) {}
 
-  @SseChannel({ path: 'chat', method: RequestMethod.POST, event: 'token' })
+  @SseChannel('chat', { method: RequestMethod.POST, event: 'token' })
   chat(@Body() body: { id: string; cancelWhenIdle?: number }) {
     const generation = new FakeGeneration();
     generations.set(body.id, generation);
@@ -41,6 +41,6 @@ export class RunsController {
     return this.broadcaster.channel(channel);
   }
 
-  @SseChannel('runs/:id', { path: 'runs/:id', event: 'token', from: 'start', retry: 20 })
+  @SseChannel('runs/:id', { event: 'token', from: 'start', retry: 20 })
   run(): void {}
 }

@@ -35,7 +35,7 @@ export class ProfileController {
   adminTeam(): void {}
 
   /** A per-client stream, to count it against maxClients too. */
-  @SseChannel(undefined, { path: 'ticks' })
+  @SseChannel('ticks')
   ticks() {
     handlerRuns.ticks++;
     return interval(20).pipe(
@@ -45,7 +45,7 @@ export class ProfileController {
   }
 
   /** A handler that takes a while (an async lookup) before its stream opens. */
-  @SseChannel(undefined, { path: 'slow-start' })
+  @SseChannel('slow-start')
   async slowStart() {
     handlerRuns.slowStart++;
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -11,7 +11,7 @@ import { until } from '../src/until.js';
 
 @Controller()
 class BudgetController {
-  @SseChannel('budget/:name', { path: 'budget/:name' })
+  @SseChannel('budget/:name')
   stream(): void {}
 }
 

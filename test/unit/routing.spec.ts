@@ -1,4 +1,4 @@
-import { channelTemplatesMeet, parseChannelTemplate, refuseParamValues } from '../../lib/routing/channel-template.js';
+import { channelTemplatesMeet, parseChannelTemplate, refuseParamValues } from '../../lib/model/channel-template.js';
 import { resolveChannelName, type SseRouteDefinition } from '../../lib/routing/sse-route.js';
 import { ChannelSettingsResolver } from '../../lib/streaming/channel-settings.js';
 import { resolveModuleOptions } from '../../lib/sse-options.js';
@@ -6,6 +6,7 @@ import { resolveModuleOptions } from '../../lib/sse-options.js';
 const route = (channel: string, path = channel): SseRouteDefinition => {
   const segments = parseChannelTemplate(channel, 'test');
   return {
+    channelOption: channel,
     channel,
     segments,
     params: segments.flatMap((s) => (typeof s === 'string' ? [] : [s.param])),
@@ -25,7 +26,7 @@ describe('channel names with :params', () => {
 
   it('fails, naming the param and the route, when the route has no such param', () => {
     expect(() => resolveChannelName(route('rooms/:id', 'rooms'), {})).toThrow(
-      '@SseChannel("rooms/:id") needs the route parameter ":id", but the route "rooms" has none.',
+      'The channel "rooms/:id" of @SseChannel() needs the route parameter ":id", but the route "rooms" has none.',
     );
   });
 
@@ -65,5 +66,23 @@ describe('ChannelSettingsResolver', () => {
     expect(resolver.for('users/7')).toMatchObject({ history: 1, historyBytes: 100 });
     expect(resolver.for('news')).toMatchObject({ history: 50, historyBytes: 5000, resetEvent: 'sse-reset' });
     expect(resolver.for('rooms/42/extra')).toMatchObject({ history: 50 });
+  });
+});
+
+describe('the channels option: one template rule with routes', () => {
+  // Defect: keys with a ":param" inside a segment were taken (and matched
+  // nothing a route could name) although the decorator refuses them.
+  it.each(['user-:id', 'a:b', 'rooms/x:id', 'bad\nname'])('refuses the key %j at start-up, naming it', (key) => {
+    expect(() => resolveModuleOptions({ channels: { [key]: { history: 1 } } })).toThrow(/^SseModule options\.channels: /);
+  });
+
+  it('names the rule and the fix', () => {
+    expect(() => resolveModuleOptions({ channels: { 'user-:id': { history: 1 } } })).toThrow(
+      'SseModule options.channels: the channel name "user-:id" has "user-:id": a ":param" must be a whole "/"-separated segment',
+    );
+  });
+
+  it('takes whole-segment params and plain names', () => {
+    expect(() => resolveModuleOptions({ channels: { 'users/:id': { history: 1 }, 'news-2024': { history: 2 } } })).not.toThrow();
   });
 });
