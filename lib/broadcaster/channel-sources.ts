@@ -6,7 +6,7 @@ import * as messages from '../sse.messages.js';
 import type { ChannelRegistry } from '../streaming/channel-registry.js';
 import { assertKnownKeys } from '../util/assert-known-keys.js';
 import { SseEncodingError } from '../wire/encoder.js';
-import { messageFields } from '../wire/message.js';
+import { messageFields, messageId } from '../wire/message.js';
 import type { SseConnectOptions } from './sse-connect-options.interface.js';
 
 const CONNECT_OPTION_KEYS = ['end', 'cancelWhenIdle'];
@@ -110,7 +110,7 @@ export class ChannelSources {
     if (message.data === undefined) {
       throw new SseEncodingError(messages.channelMessageWithoutData(channel));
     }
-    const id = typeof message.id === 'number' ? String(message.id) : message.id;
+    const id = message.id === undefined ? undefined : messageId(message.id);
     return this.publisher.publish(channel, message.data, { event: message.event ?? message.type, id });
   }
 

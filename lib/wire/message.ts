@@ -75,12 +75,21 @@ export function isSseMessage(value: unknown): value is SseMessage & { type?: str
   return messageFields(value) !== undefined;
 }
 
-/** Ids given as numbers (Nest's `MessageEvent` allows it) become decimal text. */
-function normalizeId(value: unknown): string {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+/**
+ * The id of a message, as text: the rule for ids given as numbers (Nest's
+ * `MessageEvent` allows it) — a non-negative safe integer, written in decimal;
+ * `-1`, `1.5`, `NaN` or `Infinity` are refused rather than sent as text no
+ * id counter would make — and {@link assertId} for strings. Per-client
+ * streams and `connect()`ed sources both take their ids through it.
+ */
+export function messageId(value: unknown, field = 'id'): string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new SseEncodingError(messages.invalidNumericId(field, value));
+    }
     return String(value);
   }
-  assertId(value);
+  assertId(value, field);
   return value;
 }
 
@@ -111,7 +120,7 @@ function messageParts(value: SseMessageFields, defaultEvent: string | undefined,
     assertEventName(event, value.event !== undefined ? 'event' : 'type');
   }
   if (value.id !== undefined) {
-    parts.id = normalizeId(value.id);
+    parts.id = messageId(value.id);
   }
   if (value.retry !== undefined) {
     assertRetry(value.retry);

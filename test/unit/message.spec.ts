@@ -1,3 +1,8 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { from } from 'rxjs';
+import { ChannelSources } from '../../lib/broadcaster/channel-sources.js';
+import type { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { isSseMessage, toFrameParts } from '../../lib/wire/message.js';
 import { encodeFrame } from '../../lib/wire/encoder.js';
 
@@ -73,5 +78,53 @@ describe('message objects and plain data', () => {
     expect(() => toFrameParts({ data: 1n })).toThrow(/Invalid SSE data 1n/);
     expect(() => toFrameParts({ comment: 5 })).toThrow(/Invalid SSE comment 5: it must be a string/);
     expect(() => toFrameParts({ data: undefined, event: 'x', comment: 'c' })).toThrow(/has an "event" but no "data"/);
+  });
+});
+
+describe('numeric ids: one rule for per-client streams and connect()', () => {
+  const refused = [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53];
+  const accepted: [number, string][] = [[0, '0'], [7, '7'], [Number.MAX_SAFE_INTEGER, '9007199254740991']];
+
+  /** What connect() publishes for each value, and what it logs for those it skips. */
+  function connectPath(values: unknown[]) {
+    const published: (string | undefined)[] = [];
+    const publisher = {
+      publish: (_: string, __: unknown, options?: { id?: string }) => {
+        published.push(options?.id);
+        return Promise.resolve('x');
+      },
+      endChannel: () => Promise.resolve(undefined),
+    };
+    const registry = { get: () => undefined } as unknown as ChannelRegistry;
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      new ChannelSources(registry, publisher).connect('ids', from(values));
+      return { published, logged: logged.mock.calls.map(([message]) => String(message)) };
+    } finally {
+      logged.mockRestore();
+    }
+  }
+
+  it('refuses the same numbers on both paths, with the same message naming the id and the fix', () => {
+    const { published, logged } = connectPath(refused.map((id) => ({ data: 'x', id })));
+    expect(published).toEqual([]);
+    expect(logged).toHaveLength(refused.length);
+    refused.forEach((id, i) => {
+      let thrown = '';
+      try {
+        toFrameParts({ data: 'x', id });
+      } catch (error) {
+        thrown = (error as Error).message;
+      }
+      expect(thrown).toBe(`Invalid SSE id ${String(id)}: a number id must be a non-negative safe integer (it is sent as its decimal digits). Pass any other id as a string.`);
+      expect(logged[i]).toBe(`connect("ids"): value skipped. ${thrown}`);
+    });
+  });
+
+  it('accepts the same numbers on both paths, as the same decimal text', () => {
+    const { published, logged } = connectPath(accepted.map(([id]) => ({ data: 'x', id })));
+    expect(logged).toEqual([]);
+    expect(published).toEqual(accepted.map(([, text]) => text));
+    expect(accepted.map(([id]) => toFrameParts({ data: 'x', id }).id)).toEqual(published);
   });
 });
