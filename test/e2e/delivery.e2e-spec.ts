@@ -140,19 +140,19 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       const total = 400;
       const ids: string[] = [];
       let joined: Promise<SseTestStream>[] = [];
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const step = async () => {
           ids.push(await broadcaster.publish('live/race', ids.length));
           if (ids.length === 100) {
             joined = [20, 50, 99].map((from) => open('/live/race', { headers: { 'last-event-id': ids[from] } }));
           }
           if (ids.length < total) {
-            setImmediate(step);
+            setImmediate(() => void step().catch(reject));
           } else {
             resolve();
           }
         };
-        step();
+        step().catch(reject);
       });
       const streams = await Promise.all(joined);
       for (const [i, from] of [20, 50, 99].entries()) {
@@ -168,11 +168,11 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       es.addEventListener('message', (e) => seen.push({ data: e.data, id: e.lastEventId }));
       try {
         await until(() => broadcaster.clientCount('live/es') === 1, 'the client to connect');
-        [1, 2, 3].forEach((n) => broadcaster.publish('live/es', `m${n}`));
+        [1, 2, 3].forEach((n) => void broadcaster.publish('live/es', `m${n}`));
         await until(() => seen.length === 3, '3 events');
         const replayedBefore = broadcaster.stats()['live/es'].replayed;
         broadcaster.close('live/es'); // the server ends the stream mid-way
-        [4, 5, 6].forEach((n) => broadcaster.publish('live/es', `m${n}`)); // published while it is away
+        [4, 5, 6].forEach((n) => void broadcaster.publish('live/es', `m${n}`)); // published while it is away
         await until(() => broadcaster.clientCount('live/es') === 1 && seen.length === 6, 'the reconnect and replay');
         broadcaster.publish('live/es', 'm7');
         await until(() => seen.length === 7, 'the live event');

@@ -286,7 +286,7 @@ const hasRedis = redisServerAvailable();
       );
       expect([...transportA.subscriptions.channels].filter((name) => name.startsWith('live/churn'))).toEqual([]);
       const deadline = Date.now() + 5000;
-      let left: string[] = [];
+      let left: string[];
       do {
         left = (await admin.call('PUBSUB', 'CHANNELS', `${keyPrefix}live/churn*`)) as string[];
       } while (left.length > 0 && Date.now() < deadline && (await sleep(10), true));

@@ -7,9 +7,7 @@ import { createInterface } from 'node:readline';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
-import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
-import { until } from '../src/until.js';
 import { DeliveryController } from '../src/delivery.controller.js';
 import { forceGc } from '../src/gc.js';
 
@@ -49,7 +47,6 @@ describe.each(PLATFORMS)('lifecycle under load on %s', (platform) => {
       imports: [SseModule.forRoot({ heartbeat: 1000 })],
       controllers: [DeliveryController],
     });
-    const registry = t.app.get(ChannelRegistry);
     const tracker = t.app.get(ConnectionTracker);
     const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'many-clients.mjs'), `${t.url}/live/shutdown`, String(STREAMS)], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -28,6 +28,7 @@ describe('LocalFeed', () => {
     const caller = feed.publish('b', 'news', 'order-7');
     const third = feed.publish('c', undefined);
     expect(first).toMatch(/^[0-9a-z]+-1$/);
+    expect(caller).toBe('order-7');
     expect(third).toMatch(/^[0-9a-z]+-2$/);
     expect(sink.events).toEqual([
       { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n` },
