@@ -92,7 +92,7 @@ function rethrowAs(where: string, check: () => void): void {
   try {
     check();
   } catch (error) {
-    throw new Error(`${where}: ${(error as Error).message}`);
+    throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 
