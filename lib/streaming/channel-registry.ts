@@ -33,7 +33,6 @@ import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from './local-feeds.js';
 import { SharedFeeds } from './shared-feeds.js';
 
-
 /**
  * The channels of this instance by name: created on first use, kept while
  * they have clients, requests about to join, or history only they hold, and
@@ -83,9 +82,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       this.logger.warn(messages.presenceFailed(error)),
     );
     this.sweeper = new IdleSweeper(options.historyTtl, () => this.channels.values(), (channel) => this.drop(channel));
-    this.stopping = new Promise<never>((_, reject) => {
-      this.stop = reject;
-    });
+    this.stopping = new Promise<never>((_, reject) => (this.stop = reject));
     this.stopping.catch(() => undefined);
   }
 
@@ -232,6 +229,9 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   };
 
   private readonly announcePresence = (channel: string, identity: string, kind: 'join' | 'leave'): void => {
+    if (this.channels.get(channel)?.endId !== undefined) {
+      return; // (nothing goes after a channel's end: the leaves of a finished run's clients are not announced)
+    }
     const event = kind === 'join' ? PRESENCE_JOIN_EVENT : PRESENCE_LEAVE_EVENT;
     this.publish(channel, JSON.stringify({ identity }), event, undefined).catch((error: unknown) =>
       this.logger.warn(messages.presenceFailed(error)),

@@ -37,9 +37,11 @@ export class LocalFeed implements ChannelFeed {
   /** Tells this channel's ids from those of any other channel, e.g. one of the same name before a restart. */
   private readonly epoch = newEpoch();
   private readonly history: EventHistory;
+  /** The channel's end event was published: it takes nothing more (as the Redis transport refuses it). */
+  private ended = false;
 
   constructor(
-    settings: ChannelSettings,
+    private readonly settings: ChannelSettings,
     budget: HistoryBudget | undefined,
     private readonly sink: FeedSink,
   ) {
@@ -50,8 +52,16 @@ export class LocalFeed implements ChannelFeed {
     return this.history.length > 0;
   }
 
-  /** @returns the event's id: the caller's, or the channel's next one */
-  publish(data: string, event: string | undefined, id?: string, audience?: Audience): string {
+  /**
+   * @returns the event's id: the caller's, or the channel's next one;
+   * `undefined` once the channel has ended (nothing is appended after its end
+   * event, presence events included)
+   */
+  publish(data: string, event: string | undefined, id?: string, audience?: Audience): string | undefined {
+    if (this.ended) {
+      return undefined;
+    }
+    this.ended = event === this.settings.endEvent;
     const eventId = id ?? `${this.epoch}-${++this.seq}`;
     const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience };
     this.lastId = eventId;

@@ -1,4 +1,6 @@
+import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
+import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelLookup, ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { LocalFeed } from './local-feed.js';
@@ -27,6 +29,10 @@ export class LocalFeeds implements FeedSource {
   publish({ channel, data, event, id, audience }: SseTransportPublish): Promise<string> {
     // (Every feed of the registry's channels is made by create() above.)
     const eventId = (this.channels.feedOf(channel) as LocalFeed).publish(data, event, id, audience);
+    if (eventId === undefined) {
+      // (Refused as the Redis transport refuses it.)
+      return Promise.reject(new SseEncodingError(messages.channelEnded(channel)));
+    }
     // A channel without clients and without history (history 0) holds nothing.
     this.channels.disposeIfIdle(channel);
     return Promise.resolve(eventId);

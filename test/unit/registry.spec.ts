@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { FROM_START, type Missed } from '../../lib/streaming/feed.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { IdleSweeper } from '../../lib/streaming/idle-sweeper.js';
 import { resolveModuleOptions } from '../../lib/sse-options.js';
@@ -46,6 +48,37 @@ describe('ChannelRegistry (in memory)', () => {
     expect(r.get('c')).toBe(channel);
     r.release(channel);
     expect(r.get('c')).toBeUndefined();
+  });
+});
+
+describe('ChannelRegistry: nothing after a channel\'s end', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('appends no presence leave (nor any publish) to an in-memory channel after its end', async () => {
+    const r = new ChannelRegistry(resolveModuleOptions({ presenceLeaveDelay: 100 }));
+    await r.onModuleInit();
+    r.presence.addTemplate((name) => name === 'run/1');
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      r.presence.joined('run/1', 'ada', true);
+      await flush();
+      await r.publish('run/1', '{"channel":"run/1","reason":"ended"}', r.endEvent, undefined);
+      const channel = r.get('run/1')!;
+      // The run's client leaves as its response ends: its leave is due after the delay.
+      r.presence.left('run/1', 'ada');
+      jest.advanceTimersByTime(100);
+      await flush();
+      await expect(r.publish('run/1', 'late', undefined, undefined)).rejects.toThrow('Channel "run/1" has ended');
+      expect(r.get('run/1')).toBe(channel);
+      expect(channel.stats.published).toBe(2);
+      const history = (channel.feed.missed(FROM_START) as Missed).events;
+      expect(history.map((event) => event.event)).toEqual(['sse-join', 'sse-end']);
+      expect(warned).not.toHaveBeenCalled(); // an ended channel's leave is not announced at all
+    } finally {
+      warned.mockRestore();
+    }
   });
 });
 
