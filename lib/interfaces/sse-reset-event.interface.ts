@@ -1,3 +1,5 @@
+import type { ResetReason } from '../model/reset-reason.js';
+
 /**
  * The data of the reset event (`resetEvent`, default `sse-reset`), sent as
  * JSON to a client whose `Last-Event-ID` cannot be resumed: events were lost,
@@ -13,7 +15,7 @@
  */
 export interface SseResetEventData {
   /** `history-exceeded`: an id of this channel that fell out of its history; `unknown-id`: anything else. */
-  reason: 'history-exceeded' | 'unknown-id';
+  reason: ResetReason;
   /** The id the client resumed from. */
   lastEventId: string;
   /** The channel. */

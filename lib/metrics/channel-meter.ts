@@ -1,5 +1,5 @@
 import type { SseHistogram, SseMetricAttributes } from '../interfaces/sse-metrics-options.interface.js';
-import type { ResetReason } from '../streaming/feed.js';
+import type { ResetReason } from '../model/reset-reason.js';
 
 /**
  * What the channels of one template (`rooms/:id`) did, as plain sums: the

@@ -1,5 +1,5 @@
 import type { SseCounter, SseMetricAttributes } from '../interfaces/sse-metrics-options.interface.js';
-import type { CloseReason } from '../streaming/connection.js';
+import type { CloseReason } from '../model/close-reason.js';
 
 /** The instruments of streams. */
 export interface StreamInstruments {

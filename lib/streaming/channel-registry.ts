@@ -239,7 +239,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   };
 
   /** What every channel tells the registry (one object for all of them). */
-  private readonly hooks: ChannelHooks = {
+  private readonly hooks: ChannelHooks<Channel> = {
     onBusy: (channel) => this.idleWatches.busy(channel.name),
     onIdle: this.keepOrDrop,
     onReadFailure: this.reportReadFailure,

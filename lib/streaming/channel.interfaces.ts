@@ -1,5 +1,3 @@
-import type { Channel } from './channel.js';
-
 /** What a channel has done, for `SseBroadcaster.stats()`. */
 export interface ChannelStats {
   clients: number;
@@ -9,16 +7,16 @@ export interface ChannelStats {
   resets: number;
 }
 
-/** What a channel tells its owner. */
-export interface ChannelHooks {
+/** What a channel tells its owner (`C`: the channel's class, which imports this file). */
+export interface ChannelHooks<C> {
   /** The channel got its first client. */
-  onBusy(channel: Channel): void;
+  onBusy(channel: C): void;
   /** The channel has no clients left. */
-  onIdle(channel: Channel): void;
+  onIdle(channel: C): void;
   /** Reading what a client missed failed (it is disconnected and reconnects with its id). */
   onReadFailure(channel: string, error: unknown): void;
   /** The channel has ended (its end event went by): it takes no more events. */
-  onEnded(channel: Channel): void;
+  onEnded(channel: C): void;
 }
 
 /** The event names a channel needs to know. */

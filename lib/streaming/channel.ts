@@ -1,8 +1,10 @@
 import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
 import type { ChannelMeter } from '../metrics/channel-meter.js';
-import type { CloseReason, SseConnection } from './connection.js';
-import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed, type ResetReason } from './feed.js';
+import type { CloseReason } from '../model/close-reason.js';
+import type { SseConnection } from './connection.js';
+import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed } from './feed.js';
+import type { ResetReason } from '../model/reset-reason.js';
 import type { ChannelEvent } from './history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 import { LiveClients } from './live-clients.js';
@@ -43,7 +45,7 @@ export class Channel implements FeedSink {
     readonly name: string,
     private readonly events: ChannelEvents,
     feed: (sink: FeedSink) => ChannelFeed,
-    private readonly hooks: ChannelHooks,
+    private readonly hooks: ChannelHooks<Channel>,
     /** Its metrics (`undefined`: metrics are off). */
     readonly meter?: ChannelMeter,
   ) {

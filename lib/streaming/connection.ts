@@ -4,16 +4,8 @@ import type { Socket } from 'node:net';
 import { chunkedSocket, writeChunk } from './chunked-socket.js';
 import { currentTurn } from './event-loop-turn.js';
 import type { RouteMeter } from '../metrics/route-meter.js';
+import type { CloseReason, ServerCloseReason } from '../model/close-reason.js';
 
-/**
- * Why the server ended a stream: the application shuts down, its channel
- * ended, its own Observable completed or failed, its credential expired or
- * was revoked (`disconnect()`), or anything else (`server`).
- */
-export type ServerCloseReason = 'server' | 'shutdown' | 'ended' | 'complete' | 'error' | 'expired' | 'revoked';
-
-/** Why a connection ended: the client went away, it was dropped as slow, or the server ended it. */
-export type CloseReason = 'client' | 'slow' | ServerCloseReason;
 
 /**
  * One client's open event stream. It owns the raw response and writes whole

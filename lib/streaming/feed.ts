@@ -2,8 +2,7 @@ import type { SseTransportPublish } from '../transport/sse-transport.interface.j
 import type { ChannelEvent } from './history.js';
 import type { PresenceStore } from './presence.js';
 
-/** Why a client's `Last-Event-ID` could not be resumed. */
-export type ResetReason = 'history-exceeded' | 'unknown-id';
+import type { ResetReason } from '../model/reset-reason.js';
 
 /**
  * What a client resuming after an id missed: the events, in order (none: it

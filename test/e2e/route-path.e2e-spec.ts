@@ -94,12 +94,13 @@ describe.each(PLATFORMS)('the path-first @SseChannel() on %s', (platform) => {
   });
 
   // (Fastify's router refuses a named wildcard before any start-up hook runs: that case is Express's.)
-  it.each([
-    ...(platform === 'express'
-      ? [['files/*rest', /its channel defaults to its path "files\/\*rest", which cannot be a channel name: it has wildcards/] as const]
-      : []),
+  const cases: [string, RegExp][] = [
     ['user-:id', /its channel defaults to its path "user-:id", which cannot be a channel name: the channel name "user-:id" has "user-:id": a ":param" must be a whole/],
-  ])('a path that is no channel name (%p) needs channel: start-up fails, naming the handler', async (path, message) => {
+  ];
+  if (platform === 'express') {
+    cases.push(['files/*rest', /its channel defaults to its path "files\/\*rest", which cannot be a channel name: it has wildcards/]);
+  }
+  it.each(cases)('a path that is no channel name (%p) needs channel: start-up fails, naming the handler', async (path, message) => {
     @Controller()
     class Odd {
       @SseChannel(path)
