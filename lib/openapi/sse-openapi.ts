@@ -12,14 +12,14 @@ import type { SseEventSchema } from '../interfaces/sse-route-options.interface.j
 import { PATH_METADATA, pathParams } from '../routing/path-params.js';
 import { PRESENCE_JOIN_EVENT, PRESENCE_LEAVE_EVENT } from '../sse.constants.js';
 
-/** `@nestjs/swagger`'s metadata keys (`DECORATORS` in its `dist/constants.js`). */
-const API_RESPONSE = 'swagger/apiResponse';
-const API_PARAMETERS = 'swagger/apiParameters';
-const API_EXTRA_MODELS = 'swagger/apiExtraModels';
-const API_SCHEMA = 'swagger/apiSchema';
+/** `@nestjs/swagger`'s metadata keys (`DECORATORS` in its `dist/constants.js`; test/unit/dependencies.spec.ts compares them). */
+export const API_RESPONSE = 'swagger/apiResponse';
+export const API_PARAMETERS = 'swagger/apiParameters';
+export const API_EXTRA_MODELS = 'swagger/apiExtraModels';
+export const API_SCHEMA = 'swagger/apiSchema';
 /** Nest's key of `@Param()`, and `RouteParamtypes.PARAM` (Nest 11 and 12). */
-const ROUTE_ARGS_METADATA = '__routeArguments__';
-const ROUTE_PARAM_TYPE = 5;
+export const ROUTE_ARGS_METADATA = '__routeArguments__';
+export const ROUTE_PARAM_TYPE = 5;
 
 export const SSE_MEDIA_TYPE = 'text/event-stream';
 

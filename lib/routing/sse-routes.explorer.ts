@@ -7,8 +7,8 @@ import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { channelTemplatesMeet, parseChannelTemplate, templateMatches, templateParams } from '../model/channel-template.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
-/** Nest's metadata key of `@UseGuards()` (the same in Nest 11 and 12). */
-const GUARDS_METADATA = '__guards__';
+/** Nest's metadata key of `@UseGuards()` (the same in Nest 11 and 12; test/unit/dependencies.spec.ts compares it). */
+export const GUARDS_METADATA = '__guards__';
 
 /** One `@SseChannel()` route with a channel name, and the guards on it. */
 interface ChannelRoute {
