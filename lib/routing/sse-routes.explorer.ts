@@ -61,7 +61,9 @@ function assignDefaultChannel(route: SseRouteDefinition, fullPaths: readonly str
   try {
     segments = parseChannelTemplate(name, route.handlerName);
   } catch (error) {
-    throw new Error(messages.pathNotAChannel(route.handlerName, name, messages.errorText(error).slice(route.handlerName.length + 2)));
+    throw new Error(messages.pathNotAChannel(route.handlerName, name, messages.errorText(error).slice(route.handlerName.length + 2)), {
+      cause: error,
+    });
   }
   if (route.channel !== undefined && route.channel !== name) {
     throw new Error(messages.channelsDiffer(route.handlerName, route.channel, name));

@@ -22,6 +22,8 @@ export default tseslint.config(
     rules: {
       // Channel names and field values are checked for control characters on purpose.
       'no-control-regex': 'off',
+      // An argument a decorator needs but the body does not use is named `_like_this`.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
   {
