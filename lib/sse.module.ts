@@ -15,7 +15,7 @@ import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import * as messages from './sse.messages.js';
 import { ChannelRegistry } from './streaming/channel-registry.js';
 import { ConnectionTracker } from './streaming/connection-tracker.js';
-import { StreamOpener } from './streaming/stream-opener.js';
+import { StreamOpener } from './session/stream-opener.js';
 
 const PROVIDERS: Provider[] = [SSE_METRICS_PROVIDER, ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseHealthIndicator, SseRoutesExplorer];
 // StreamOpener is exported for the route interceptor, which Nest creates in

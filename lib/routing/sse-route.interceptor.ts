@@ -13,7 +13,7 @@ import { finalize, mergeMap, type Observable } from 'rxjs';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { rawResponse } from '../streaming/open-event-stream.js';
-import { StreamOpener } from '../streaming/stream-opener.js';
+import { StreamOpener } from '../session/stream-opener.js';
 import { refuseParamValues } from '../model/channel-template.js';
 import { provideSseSignal } from './sse-signal.js';
 import { decideStream } from './stream-decision.js';
@@ -59,7 +59,7 @@ export class SseRouteInterceptor implements NestInterceptor {
         await this.opener.open(route, req, res, await decideStream(route, req.params, result), ticket);
         return undefined;
       }),
-      finalize(() => ticket.slot.release()),
+      finalize(() => ticket.slot.releaseUnlessOpen()),
     );
   }
 

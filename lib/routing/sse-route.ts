@@ -1,5 +1,5 @@
 import * as messages from '../sse.messages.js';
-import type { StreamRoute } from '../streaming/stream-opener.js';
+import type { StreamRoute } from '../session/stream-route.js';
 import { fillChannelTemplate, type ChannelSegment } from '../model/channel-template.js';
 
 /** What `@SseChannel()` stores on a handler. */

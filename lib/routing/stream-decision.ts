@@ -2,7 +2,7 @@ import { isObservable } from 'rxjs';
 import { SseChannelHandle } from '../broadcaster/sse-channel-handle.js';
 import { isThenable } from '../util/is-thenable.js';
 import * as messages from '../sse.messages.js';
-import type { StreamDecision } from '../streaming/stream-opener.js';
+import type { StreamDecision } from '../session/stream-route.js';
 import { SseHandlerResult } from './handler-result.js';
 import { resolveChannelName, type SseRouteDefinition } from './sse-route.js';
 

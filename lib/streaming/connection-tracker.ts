@@ -1,34 +1,49 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { CloseReason } from '../model/close-reason.js';
+import type { SessionRegistry, StreamSession } from '../session/stream-session.js';
+import { StreamSlot } from '../session/stream-slot.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { encodeFrame } from '../wire/encoder.js';
 import { BacklogWatch } from './backlog-watch.js';
-import type { CloseReason } from '../model/close-reason.js';
-import type { SseConnection } from './connection.js';
 import { ExpiryTimer } from './expiry-timer.js';
 import { Heartbeat } from './heartbeat.js';
 import { IdentityIndex } from './identity-index.js';
-import { StreamSlot } from './stream-slot.js';
+
+/** A route that caps the streams of one identity on it. */
+export interface CappedRoute {
+  /** `Class.method` */
+  readonly name: string;
+  /** 0: no cap of its own */
+  readonly cap: number;
+}
+
+/** A place under the caps, or which cap refused it. */
+export type Reservation =
+  | { readonly slot: StreamSlot; readonly refused?: undefined }
+  | { readonly refused: 'max_clients' | 'max_clients_per_identity'; readonly cap: number };
 
 /**
- * Every open stream of this instance: the cap on them (`maxClients`), the
- * shared heartbeat, the shared slow-client watch, and the end of them all
- * when the application shuts down.
+ * Every stream of this instance, from the request that reserves its place to
+ * the close of its session: the caps (`maxClients`, `maxClientsPerIdentity`
+ * of the module and of routes), the shared heartbeat, expiry timer and
+ * slow-client watch, `disconnect()`, and the end of them all when the
+ * application shuts down.
  */
 @Injectable()
-export class ConnectionTracker implements BeforeApplicationShutdown {
+export class ConnectionTracker implements SessionRegistry, BeforeApplicationShutdown {
   readonly heartbeat = new Heartbeat();
-  /** The streams of each identity, for caps and `disconnect()`. */
-  readonly identities = new IdentityIndex();
-  /** One timer for every stream's expiry. */
-  private readonly expiries = new ExpiryTimer<SseConnection>((connection) => this.close(connection, 'expired'));
   /** The shared timer of the slow-client rule. */
   readonly backlogWatch: BacklogWatch;
-  private readonly connections = new Set<SseConnection>();
-  /** Slots taken by stream requests whose stream has not opened yet. */
-  private opening = 0;
+  /** The streams of each identity (reserved or open), for caps and `disconnect()`. */
+  private readonly identities = new IdentityIndex<StreamSession>();
+  /** One timer for every stream's expiry. */
+  private readonly expiries = new ExpiryTimer<StreamSession>((session) => this.cutOff(session, 'expired'));
+  private readonly sessions = new Set<StreamSession>();
+  /** Places taken: streams open, and requests whose stream has not opened yet. */
+  private places = 0;
   private refused = 0;
   private shuttingDown = false;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
@@ -44,7 +59,7 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
 
   /** Open streams, channel or per-client. */
   get count(): number {
-    return this.connections.size;
+    return this.sessions.size;
   }
 
   get maxClients(): number {
@@ -59,70 +74,71 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
   /** Unsent bytes of every open stream together. */
   get queuedBytes(): number {
     let total = 0;
-    for (const connection of this.connections) {
-      total += connection.queuedBytes;
+    for (const session of this.sessions) {
+      total += session.connection.queuedBytes;
     }
     return total;
   }
 
   /**
-   * A slot for a stream about to open, or `undefined` when `maxClients`
-   * streams are open or opening. Give it to `track()`, or release it.
+   * A place for a stream about to open, unless a cap is reached: the
+   * identity's on the module or on `route`, or `maxClients` (streams open or
+   * opening). Its session gives it back when it closes; a request that ends
+   * without a stream, when it ends.
    */
-  reserve(identity?: string, route?: string): StreamSlot | undefined {
-    const max = this.options.maxClients;
-    if (max > 0 && this.connections.size + this.opening >= max) {
+  reserve(identity: string | undefined, route?: CappedRoute): Reservation {
+    const { maxClients, maxClientsPerIdentity } = this.options;
+    const routeCap = route?.cap ?? 0;
+    if (identity !== undefined) {
+      if (maxClientsPerIdentity > 0 && this.identities.count(identity) >= maxClientsPerIdentity) {
+        return { refused: 'max_clients_per_identity', cap: maxClientsPerIdentity };
+      }
+      if (routeCap > 0 && this.identities.count(identity, route!.name) >= routeCap) {
+        return { refused: 'max_clients_per_identity', cap: routeCap };
+      }
+    }
+    if (maxClients > 0 && this.places >= maxClients) {
       this.refused++;
-      return undefined;
+      return { refused: 'max_clients', cap: maxClients };
     }
-    this.opening++;
+    this.places++;
     if (identity === undefined) {
-      return new StreamSlot(this.releaseSlot);
+      return { slot: new StreamSlot(this.releasePlace) };
     }
-    this.identities.hold(identity, route);
-    return new StreamSlot(() => {
-      this.opening--;
-      this.identities.free(identity, route);
-    });
+    // (Streams are counted per route only where the route caps them.)
+    const counted = routeCap > 0 ? route!.name : undefined;
+    this.identities.hold(identity, counted);
+    return {
+      slot: new StreamSlot(() => {
+        this.places--;
+        this.identities.free(identity, counted);
+      }),
+    };
   }
 
-  /**
-   * Registers an open stream in the place of its slot: heartbeats reach it,
-   * shutdown ends it, and when it ends `onClose` runs once and nothing of it
-   * stays here.
-   */
-  track(
-    connection: SseConnection,
-    slot: StreamSlot,
-    heartbeatMs: number,
-    onClose: (reason: CloseReason) => void,
-    expiresAt?: number,
-  ): void {
-    slot.release();
-    this.connections.add(connection);
-    this.heartbeat.add(connection, heartbeatMs);
-    const { identity } = connection;
-    const route = connection.route || undefined;
-    if (identity !== undefined) {
-      this.identities.hold(identity, route);
-      this.identities.add(identity, connection);
+  /** An open session: heartbeats reach it, it may expire, `disconnect()` and shutdown end it. */
+  add(session: StreamSession): void {
+    this.sessions.add(session);
+    this.heartbeat.add(session.connection, session.heartbeat);
+    if (session.identity !== undefined) {
+      this.identities.add(session.identity, session);
     }
-    if (expiresAt !== undefined) {
-      this.expiries.add(connection, expiresAt);
+    if (session.expiresAt !== undefined) {
+      this.expiries.add(session, session.expiresAt);
     }
-    connection.onClose = (closed, reason) => {
-      this.connections.delete(closed);
-      this.heartbeat.remove(closed, heartbeatMs);
-      if (identity !== undefined) {
-        this.identities.free(identity, route);
-        this.identities.remove(identity, closed);
-      }
-      if (reason === 'slow') {
-        const { method, url, socket } = closed.request;
-        this.slowDrops.report((count) => messages.slowClientsDropped(count, `${method} ${url} from ${socket.remoteAddress ?? 'unknown'}`));
-      }
-      onClose(reason);
-    };
+  }
+
+  /** A session closed: nothing of it stays here (an expiry still due is skipped when it comes). */
+  remove(session: StreamSession, reason: CloseReason): void {
+    this.sessions.delete(session);
+    this.heartbeat.remove(session.connection, session.heartbeat);
+    if (session.identity !== undefined) {
+      this.identities.remove(session.identity, session);
+    }
+    if (reason === 'slow') {
+      const { method, url, socket } = session.connection.request;
+      this.slowDrops.report((count) => messages.slowClientsDropped(count, `${method} ${url} from ${socket.remoteAddress ?? 'unknown'}`));
+    }
   }
 
   /**
@@ -130,17 +146,17 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
    * `closeEvent` with reason `revoked`. @returns how many
    */
   disconnect(identity: string): number {
-    const streams = this.identities.streamsOf(identity);
-    for (const connection of streams) {
-      this.close(connection, 'revoked');
+    const sessions = this.identities.streamsOf(identity);
+    for (const session of sessions) {
+      this.cutOff(session, 'revoked');
     }
-    return streams.length;
+    return sessions.length;
   }
 
   /** Ends a stream after the `closeEvent` (its credential expired, or was revoked). */
-  private close(connection: SseConnection, reason: 'expired' | 'revoked'): void {
-    if (!connection.closed) {
-      connection.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }), reason);
+  private cutOff(session: StreamSession, reason: 'expired' | 'revoked'): void {
+    if (!session.closed) {
+      session.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }), reason);
     }
   }
 
@@ -153,13 +169,13 @@ export class ConnectionTracker implements BeforeApplicationShutdown {
     const { shutdownEvent } = this.options;
     const lastFrame =
       shutdownEvent === undefined ? undefined : Buffer.from(encodeFrame({ event: shutdownEvent, data: '{"reason":"shutdown"}' }));
-    for (const connection of this.connections) {
-      connection.end(lastFrame, 'shutdown');
+    for (const session of [...this.sessions]) {
+      session.end(lastFrame, 'shutdown');
     }
-    this.connections.clear();
+    this.sessions.clear();
   }
 
-  private readonly releaseSlot = (): void => {
-    this.opening--;
+  private readonly releasePlace = (): void => {
+    this.places--;
   };
 }

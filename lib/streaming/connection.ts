@@ -7,6 +7,11 @@ import type { RouteMeter } from '../metrics/route-meter.js';
 import type { CloseReason, ServerCloseReason } from '../model/close-reason.js';
 
 
+/** Who is told, once, that a connection ended: the stream's session. */
+export interface ConnectionOwner {
+  connectionClosed(reason: CloseReason): void;
+}
+
 /**
  * One client's open event stream. It owns the raw response and writes whole
  * frames to it, one write per call; whoever calls it batches what is due in one
@@ -28,14 +33,6 @@ export class SseConnection implements Backlogged {
   closed = false;
   /** Whether anything was written yet (the headers go out with the first write). */
   written = false;
-  /** Who the stream belongs to (the `identify` option); `undefined`: anonymous. */
-  identity: string | undefined = undefined;
-  /** The route it came through (`Class.method`), when the route caps its streams per identity; else ''. */
-  route = '';
-  /** Its route's metrics (`undefined`: metrics are off). */
-  meter: RouteMeter | undefined = undefined;
-  /** Called once when the stream ends: leaves the channel, stops the client's Observable. */
-  onClose: ((connection: SseConnection, reason: CloseReason) => void) | undefined = undefined;
   /** Since when (ms since the epoch) the backlog has been above the bound; 0 when it is not. */
   private overSince = 0;
   /** The largest single write since the backlog was last within the bound. */
@@ -54,6 +51,12 @@ export class SseConnection implements Backlogged {
     /** Unsent bytes allowed for longer than the watch's timeout (0: no bound). */
     readonly maxQueuedBytes: number,
     private readonly watch: BacklogWatch | undefined,
+    /** Who the stream belongs to (the `identify` option); `undefined`: anonymous. */
+    readonly identity: string | undefined = undefined,
+    /** Its route's metrics, which count the bytes written (`undefined`: metrics are off). */
+    readonly meter: RouteMeter | undefined = undefined,
+    /** Told once when the stream ends, for whatever reason: its stream's session. */
+    private owner: ConnectionOwner | undefined = undefined,
   ) {
     response.once('close', this.handleClientClose);
   }
@@ -198,9 +201,8 @@ export class SseConnection implements Backlogged {
     }
     this.closed = true;
     this.response.removeListener('close', this.handleClientClose);
-    const onClose = this.onClose;
-    this.onClose = undefined;
-    this.meter?.closed(reason);
-    onClose?.(this, reason);
+    const owner = this.owner;
+    this.owner = undefined;
+    owner?.connectionClosed(reason);
   }
 }

@@ -1,15 +1,13 @@
-import type { SseConnection } from './connection.js';
-
 /**
  * The streams of each identity on this instance — opening (the handler is
  * running) or open — for the per-identity caps, and the open ones by identity
  * for `disconnect()`. Anonymous streams are not here.
  */
-export class IdentityIndex {
+export class IdentityIndex<T> {
   /** Streams opening or open, by identity, and by route and identity. */
   private readonly counts = new Map<string, number>();
   /** (One stream is kept as it is; a Set only for an identity with several.) */
-  private readonly open = new Map<string, SseConnection | Set<SseConnection>>();
+  private readonly open = new Map<string, T | Set<T>>();
 
   /** Streams of `identity` (opening or open); on one route if `route` is given. */
   count(identity: string, route?: string): number {
@@ -32,7 +30,7 @@ export class IdentityIndex {
     }
   }
 
-  add(identity: string, connection: SseConnection): void {
+  add(identity: string, connection: T): void {
     const held = this.open.get(identity);
     if (held === undefined) {
       this.open.set(identity, connection);
@@ -43,7 +41,7 @@ export class IdentityIndex {
     }
   }
 
-  remove(identity: string, connection: SseConnection): void {
+  remove(identity: string, connection: T): void {
     const held = this.open.get(identity);
     if (held === connection) {
       this.open.delete(identity);
@@ -53,9 +51,9 @@ export class IdentityIndex {
   }
 
   /** The open streams of `identity` (a copy). */
-  streamsOf(identity: string): SseConnection[] {
+  streamsOf(identity: string): T[] {
     const held = this.open.get(identity);
-    return held === undefined ? [] : held instanceof Set ? [...held] : [held];
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held as T];
   }
 
   private bump(name: string, by: number): void {

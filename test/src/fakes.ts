@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BacklogWatch } from '../../lib/streaming/backlog-watch.js';
-import { SseConnection } from '../../lib/streaming/connection.js';
+import { SseConnection, type ConnectionOwner } from '../../lib/streaming/connection.js';
+import { StreamSession, type SessionInit, type SessionRegistry } from '../../lib/session/stream-session.js';
+import { StreamSlot } from '../../lib/session/stream-slot.js';
 import type { ChannelFeed, Cursor, FeedSink, Missed } from '../../lib/streaming/feed.js';
 import type { ChannelEvent } from '../../lib/streaming/history.js';
 
@@ -15,6 +17,7 @@ export class FakeResponse extends EventEmitter {
   destroyed = false;
   ended = false;
   shouldKeepAlive = true;
+  headersFlushed = false;
   private readonly queue: { size: number; callback?: () => void }[] = [];
 
   write(chunk: string | Buffer, callback?: () => void): boolean {
@@ -24,6 +27,10 @@ export class FakeResponse extends EventEmitter {
     this.writableLength += size;
     this.queue.push({ size, callback });
     return true;
+  }
+
+  flushHeaders(): void {
+    this.headersFlushed = true;
   }
 
   end(): void {
@@ -62,11 +69,44 @@ export class FakeResponse extends EventEmitter {
   }
 }
 
-export function fakeConnection(eventName = '', maxQueuedBytes = 0, watch?: BacklogWatch): { connection: SseConnection; response: FakeResponse } {
+export function fakeConnection(
+  eventName = '',
+  maxQueuedBytes = 0,
+  watch?: BacklogWatch,
+  identity?: string,
+  owner?: ConnectionOwner,
+): { connection: SseConnection; response: FakeResponse } {
   const response = new FakeResponse();
   const request = { method: 'GET', url: '/test', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
-  const connection = new SseConnection(request, response as unknown as ServerResponse, eventName, maxQueuedBytes, watch);
+  const connection = new SseConnection(request, response as unknown as ServerResponse, eventName, maxQueuedBytes, watch, identity, undefined, owner);
   return { connection, response };
+}
+
+/** A session on a fake response; `released` counts how often its slot was given back. */
+export function fakeSession(
+  init: Partial<SessionInit> = {},
+  registry: SessionRegistry = { add: () => undefined, remove: () => undefined },
+): { session: StreamSession; connection: SseConnection; response: FakeResponse; released: () => number } {
+  const response = new FakeResponse();
+  let released = 0;
+  const request = { method: 'GET', url: '/test', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+  const session = new StreamSession(
+    {
+      request,
+      response: response as unknown as ServerResponse,
+      eventName: '',
+      maxQueuedBytes: 0,
+      heartbeat: 0,
+      slot: new StreamSlot(() => released++),
+      identity: undefined,
+      expiresAt: undefined,
+      meter: undefined,
+      watch: undefined,
+      ...init,
+    },
+    registry,
+  );
+  return { session, connection: session.connection, response, released: () => released };
 }
 
 export const entry = (id: string, data: string, event?: string): ChannelEvent => ({

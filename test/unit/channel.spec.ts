@@ -173,8 +173,7 @@ describe('Channel: the end of a run', () => {
     feed.answers.set('1', { events: [entry('2', 'b'), end('3')] });
     // (As the connection tracker does: a stream that closes leaves its channel.)
     const member = () => {
-      const client = fakeConnection();
-      client.connection.onClose = (connection, reason) => channel.leave(connection, reason);
+      const client = fakeConnection('', 0, undefined, undefined, { connectionClosed: (reason) => channel.leave(client.connection, reason) });
       return client;
     };
     const resuming = member();

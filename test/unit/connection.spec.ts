@@ -18,9 +18,8 @@ describe('SseConnection: the slow-client rule', () => {
   });
 
   it('never drops a client for what was written within one turn, however big', () => {
-    const { connection, response } = fakeConnection('', 64 * KiB, watch);
     const closed = jest.fn();
-    connection.onClose = closed;
+    const { connection, response } = fakeConnection('', 64 * KiB, watch, undefined, { connectionClosed: closed });
     expect(connection.write('x'.repeat(3 * 1024 * KiB))).toBe(true);
     for (let i = 0; i < 10; i++) {
       expect(connection.write('y'.repeat(100 * KiB))).toBe(true);
@@ -44,22 +43,20 @@ describe('SseConnection: the slow-client rule', () => {
   });
 
   it('drops a client whose backlog stays above the bound for the timeout — not before — and says why', () => {
-    const { connection, response } = fakeConnection('', 64 * KiB, watch);
     const closed = jest.fn();
-    connection.onClose = closed;
+    const { connection, response } = fakeConnection('', 64 * KiB, watch, undefined, { connectionClosed: closed });
     connection.write('x'.repeat(100 * KiB));
     jest.advanceTimersByTime(999);
     expect(closed).not.toHaveBeenCalled();
     jest.advanceTimersByTime(250);
-    expect(closed).toHaveBeenCalledWith(connection, 'slow');
+    expect(closed).toHaveBeenCalledWith('slow');
     expect(response.destroyed).toBe(true);
     expect(connection.write('more')).toBe(false);
   });
 
   it('drops at once a client whose backlog from earlier turns passes 2 × the bound plus its largest write', async () => {
-    const { connection, response } = fakeConnection('', 64 * KiB, watch);
     const closed = jest.fn();
-    connection.onClose = closed;
+    const { connection, response } = fakeConnection('', 64 * KiB, watch, undefined, { connectionClosed: closed });
     const frame = 'z'.repeat(16 * KiB);
     let writes = 0;
     while (connection.write(frame)) {
@@ -69,7 +66,7 @@ describe('SseConnection: the slow-client rule', () => {
     // 2 × 64 KiB + 16 KiB is passed by the 10th write; the 11th, in a later turn, is refused.
     expect(writes).toBe(10);
     expect(response.writableLength).toBe(10 * 16 * KiB);
-    expect(closed).toHaveBeenCalledWith(connection, 'slow');
+    expect(closed).toHaveBeenCalledWith('slow');
     expect(response.chunks).toHaveLength(10);
   });
 

@@ -8,7 +8,7 @@ import { createSseMetrics } from '../../lib/metrics/sse-metrics.provider.js';
 import { resolveModuleOptions } from '../../lib/sse-options.js';
 import { Channel } from '../../lib/streaming/channel.js';
 import type { ChannelEvent } from '../../lib/streaming/history.js';
-import { entry, fakeConnection, microtasks, ScriptedFeed } from '../src/fakes.js';
+import { entry, fakeConnection, fakeSession, microtasks, ScriptedFeed } from '../src/fakes.js';
 import { TestMetrics } from '../src/test-metrics.js';
 
 const TEMPLATE = { 'sse.channel.template': 'rooms/:id' };
@@ -61,10 +61,8 @@ describe('channel metrics', () => {
 
   it('counts only the frames each identity gets when events are targeted, and none for a client gone', async () => {
     const { otel, feed, channel } = setup();
-    const [ann1, ann2, bob, gone] = [fakeConnection(), fakeConnection(), fakeConnection(), fakeConnection()];
-    ann1.connection.identity = 'ann';
-    ann2.connection.identity = 'ann';
-    bob.connection.identity = 'bob';
+    const identified = (identity: string) => fakeConnection('', 0, undefined, identity);
+    const [ann1, ann2, bob, gone] = [identified('ann'), identified('ann'), identified('bob'), fakeConnection()];
     [ann1, ann2, bob, gone].forEach(({ connection }) => channel.join(connection));
     gone.connection.end();
     feed.emit(entry('1', 'for everyone'));
@@ -121,9 +119,7 @@ describe('stream metrics', () => {
     const otel = new TestMetrics();
     const metrics = new SseMetrics(otel.meterProvider);
     const route = metrics.route({ route: { path: '/rooms/:id' } }, 'Rooms.join');
-    const { connection } = fakeConnection();
-    connection.meter = route;
-    route.opened();
+    const { connection } = fakeSession({ meter: route });
     expect((await otel.collect()).value('sse.streams.active', { 'http.route': '/rooms/:id' })).toBe(1);
     connection.write('data: é\n\n');
     connection.write(Buffer.from('data: 1\n\n'));

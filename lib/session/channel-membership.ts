@@ -1,0 +1,38 @@
+import type { CloseReason } from '../model/close-reason.js';
+import type { Channel } from '../streaming/channel.js';
+import type { SseConnection } from '../streaming/connection.js';
+import type { Cursor } from '../streaming/feed.js';
+import type { Presence } from '../streaming/presence.js';
+import type { SessionSubscription } from './stream-session.js';
+
+/**
+ * A session's place on one channel: it joins the channel (with what the
+ * client missed), then its presence; it leaves in the reverse order.
+ */
+export class ChannelMembership implements SessionSubscription {
+  private present = false;
+
+  constructor(
+    private readonly channel: Channel,
+    private readonly connection: SseConnection,
+    private readonly presence: Presence,
+  ) {}
+
+  /** Joins from `cursor` (a `Last-Event-ID`, the start, or live with `undefined`); `announce`: the route has presence. */
+  join(cursor: Cursor | undefined, announce: boolean): void {
+    const { connection, channel } = this;
+    channel.join(connection, cursor);
+    if (connection.identity !== undefined && !connection.closed) {
+      this.present = true;
+      this.presence.joined(channel.name, connection.identity, announce);
+    }
+  }
+
+  leave(reason: CloseReason): void {
+    if (this.present) {
+      this.present = false;
+      this.presence.left(this.channel.name, this.connection.identity!);
+    }
+    this.channel.leave(this.connection, reason);
+  }
+}

@@ -1,0 +1,24 @@
+import type { Observable } from 'rxjs';
+
+/** What a route asks of its streams (its `@SseChannel()` options). */
+export interface StreamRoute {
+  /** Event name for frames that carry none ('' for none). */
+  readonly event: string;
+  readonly retry?: number;
+  readonly heartbeat?: number;
+  readonly maxQueuedBytes?: number;
+  readonly maxHeaderDelay?: number;
+  readonly serialize?: (data: unknown) => unknown;
+  /** Where a client without `Last-Event-ID` starts on a channel. */
+  readonly from?: 'start' | 'live';
+  readonly identify?: (request: unknown) => string | undefined;
+  readonly expiresAt?: (request: unknown) => Date | number | undefined;
+  readonly maxClientsPerIdentity?: number;
+  /** The route's channel announces who is on it. */
+  readonly presence?: boolean;
+  /** `Class.method`, for messages. */
+  readonly handlerName: string;
+}
+
+/** What a request streams: a channel, or its own Observable. */
+export type StreamDecision = { readonly channel: string } | { readonly source$: Observable<unknown> };

@@ -1,0 +1,128 @@
+import type { ServerResponse, IncomingMessage } from 'node:http';
+import type { RouteMeter } from '../metrics/route-meter.js';
+import type { CloseReason } from '../model/close-reason.js';
+import type { BacklogWatch } from '../streaming/backlog-watch.js';
+import { SseConnection, type ConnectionOwner } from '../streaming/connection.js';
+import type { StreamSlot } from './stream-slot.js';
+
+/**
+ * What a session is subscribed to: a channel (with its presence), or the
+ * client's own Observable. `leave` runs once, when the stream ends.
+ */
+export interface SessionSubscription {
+  leave(reason: CloseReason): void;
+}
+
+/** What the tracker does for open sessions: heartbeats, expiry, `disconnect()`, shutdown. */
+export interface SessionRegistry {
+  add(session: StreamSession): void;
+  remove(session: StreamSession, reason: CloseReason): void;
+}
+
+/** Everything a session is built with (decided before the headers went out). */
+export interface SessionInit {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  /** The route's event name for frames that carry none ('' for none). */
+  readonly eventName: string;
+  readonly maxQueuedBytes: number;
+  readonly heartbeat: number;
+  /** Its place under the caps, held until the session closes. */
+  readonly slot: StreamSlot;
+  readonly identity: string | undefined;
+  /** ms since the epoch */
+  readonly expiresAt: number | undefined;
+  /** The route's meter (`undefined`: metrics are off). */
+  readonly meter: RouteMeter | undefined;
+  readonly watch: BacklogWatch | undefined;
+}
+
+/**
+ * One open stream: its connection, its place under the caps, who it belongs
+ * to and until when, its meter, and what it is subscribed to — all given to
+ * the constructor. It opens in one order (slot, meter, connection, tracker,
+ * subscriptions) and closes in {@link close}, in the reverse one: whatever
+ * ended the connection (the client, the slow-client rule, expiry,
+ * `disconnect()`, the channel's end, shutdown).
+ */
+export class StreamSession implements ConnectionOwner {
+  readonly connection: SseConnection;
+  readonly heartbeat: number;
+  readonly expiresAt: number | undefined;
+  private readonly slot: StreamSlot;
+  private readonly meter: RouteMeter | undefined;
+  private readonly subscriptions: SessionSubscription[] = [];
+  private tracked = false;
+
+  constructor(
+    init: SessionInit,
+    private readonly registry: SessionRegistry,
+  ) {
+    this.slot = init.slot;
+    init.slot.open();
+    this.meter = init.meter;
+    this.heartbeat = init.heartbeat;
+    this.expiresAt = init.expiresAt;
+    init.meter?.opened();
+    this.connection = new SseConnection(init.request, init.response, init.eventName, init.maxQueuedBytes, init.watch, init.identity, init.meter, this);
+  }
+
+  get identity(): string | undefined {
+    return this.connection.identity;
+  }
+
+  get closed(): boolean {
+    return this.connection.closed;
+  }
+
+  /** Puts the session in the tracker's care (heartbeats, expiry, `disconnect()`, shutdown), unless it is over. */
+  track(): void {
+    if (!this.connection.closed && !this.tracked) {
+      this.tracked = true;
+      this.registry.add(this);
+    }
+  }
+
+  /** Adds what the stream is subscribed to; left when it closes (at once if it is over already). */
+  subscribe(subscription: SessionSubscription): void {
+    if (this.connection.closed) {
+      subscription.leave('server');
+      return;
+    }
+    this.subscriptions.push(subscription);
+  }
+
+  /** Nothing was written with the headers (no retry, replay or early value): sends them on their own. */
+  flushHeaders(): void {
+    if (!this.connection.written && !this.connection.closed) {
+      this.connection.response.flushHeaders();
+    }
+  }
+
+  /** Ends the stream from the server side, after `lastChunk`; {@link close} follows. */
+  end(lastChunk: string | Buffer | undefined, reason: Parameters<SseConnection['end']>[1]): void {
+    this.connection.end(lastChunk, reason);
+  }
+
+  /** The connection ended: {@link close}. */
+  connectionClosed(reason: CloseReason): void {
+    this.close(reason);
+  }
+
+  /**
+   * The one way out, in the reverse order of opening: subscriptions (each
+   * leaves its presence, then its channel), the tracker, the slot, metrics.
+   * Runs once: the connection tells its owner once.
+   */
+  private close(reason: CloseReason): void {
+    for (let i = this.subscriptions.length - 1; i >= 0; i--) {
+      this.subscriptions[i].leave(reason);
+    }
+    this.subscriptions.length = 0;
+    if (this.tracked) {
+      this.registry.remove(this, reason);
+    }
+    this.slot.release();
+    this.meter?.closed(reason);
+  }
+}
