@@ -1,6 +1,5 @@
 export { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
 export { SseChannelHandle } from './broadcaster/sse-channel-handle.js';
-export type { SsePublishOptions } from './broadcaster/sse-publish-options.interface.js';
 export * from './decorators/index.js';
 export * from './interfaces/index.js';
 export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
@@ -19,6 +18,7 @@ export type {
   SseTransportAudience,
   SseTransportEvent,
   SseTransportHealth,
+  SseTransportHost,
   SseTransportPublish,
   SseTransportRead,
 } from './transport/sse-transport.interface.js';

@@ -82,8 +82,20 @@ export const redisPublishFailed = (channel: string, reason: string) => `Publishi
 
 export const shuttingDown = () => 'the application is shutting down';
 
-export const unknownOption = (where: string, key: string, known: readonly string[]) =>
-  `Unknown option "${key}" in ${where}. Known options: ${known.join(', ')}.`;
+export const unknownOption = (where: string, key: string, known: readonly string[], suggestion?: string) =>
+  `Unknown option "${key}" in ${where}.${suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`} Known options: ${known.join(', ')}.`;
+
+/** Where an option is now, as one writes it: `transform: …`, `history: { bytes: … }`. */
+const optionPlace = (path: readonly string[]): string =>
+  path.reduceRight((inner, key, i) => (i === path.length - 1 ? `${key}: ${inner}` : `${key}: { ${inner} }`), '…');
+
+export const deprecatedOption = (label: string, prefix: string, was: string, path: readonly string[]) =>
+  prefix === ''
+    ? `${label} "${was}" is deprecated: use ${optionPlace(path)}.`
+    : `${label} "${prefix}.${was}" is deprecated: use ${prefix}: { ${optionPlace(path)} }.`;
+
+export const deprecatedAndNew = (where: string, was: string, path: readonly string[]) =>
+  `${where}: "${was}" and "${path.join('.')}" are the same option (${quote(was)} is its deprecated name). Keep only ${optionPlace(path)}.`;
 
 export const invalidChannelName = (value: unknown) =>
   `Invalid SSE channel name ${quote(value)}: it must be a non-empty string without control characters.`;

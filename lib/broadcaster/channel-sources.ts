@@ -4,12 +4,10 @@ import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import type { ChannelRegistry } from '../streaming/channel-registry.js';
-import { assertKnownKeys } from '../util/assert-known-keys.js';
+import { resolveConnectOptions } from '../options/broadcaster-options.js';
 import { SseEncodingError } from '../wire/encoder.js';
 import { messageFields, messageId } from '../wire/message.js';
-import type { SseConnectOptions } from './sse-connect-options.interface.js';
-
-const CONNECT_OPTION_KEYS = ['end', 'cancelWhenIdle'];
+import type { SseConnectOptions } from '../interfaces/sse-connect-options.interface.js';
 
 /** How a source publishes one value, and how a channel is ended. */
 export interface ChannelPublisher {
@@ -33,11 +31,10 @@ export class ChannelSources {
   ) {}
 
   connect<T>(channel: string, source$: Observable<T | SseMessage<T>>, options: SseConnectOptions = {}): Subscription {
-    assertConnectOptions(options);
+    const { end, cancelWhenIdle } = resolveConnectOptions(options);
     if (this.registry.get(channel)?.endId !== undefined) {
       throw new SseEncodingError(messages.channelEnded(channel));
     }
-    const { end = false, cancelWhenIdle } = options;
     const skipped = (error: unknown) =>
       this.logger.error(`connect(${messages.quote(channel)}): value skipped. ${messages.errorText(error)}`);
     // Made first: a source that completes (or fails) while it is being
@@ -127,19 +124,5 @@ export class ChannelSources {
         this.sources.delete(channel);
       }
     });
-  }
-}
-
-function assertConnectOptions(options: SseConnectOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new SseEncodingError(messages.invalidOptionValue('connect options', options, 'pass an object like { end: true }.'));
-  }
-  assertKnownKeys('connect options', options, CONNECT_OPTION_KEYS, (message) => new SseEncodingError(message));
-  if (options.end !== undefined && typeof options.end !== 'boolean') {
-    throw new SseEncodingError(messages.invalidOptionValue('connect options.end', options.end, 'it must be true or false.'));
-  }
-  const idle = options.cancelWhenIdle;
-  if (idle !== undefined && (typeof idle !== 'number' || !Number.isSafeInteger(idle) || idle <= 0)) {
-    throw new SseEncodingError(messages.invalidOptionValue('connect options.cancelWhenIdle', idle, 'it must be a positive integer number of milliseconds.'));
   }
 }

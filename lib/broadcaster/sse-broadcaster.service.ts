@@ -1,6 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
-import { assertKnownKeys } from '../util/assert-known-keys.js';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import type { Audience } from '../streaming/audience.js';
@@ -8,15 +7,14 @@ import { ConnectionTracker } from '../streaming/connection-tracker.js';
 import type { ChannelStats } from '../streaming/channel.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import { assertEventName, assertId, SseEncodingError, serializeData } from '../wire/encoder.js';
+import { SseEncodingError, serializeData } from '../wire/encoder.js';
+import { resolvePublishOptions } from '../options/broadcaster-options.js';
 import { SseChannelHandle } from './sse-channel-handle.js';
-import type { SsePublishOptions } from './sse-publish-options.interface.js';
+import type { SsePublishOptions } from '../interfaces/sse-publish-options.interface.js';
 import type { SseTotals } from './sse-totals.interface.js';
 import { ChannelSources } from './channel-sources.js';
-import type { SseConnectOptions } from './sse-connect-options.interface.js';
+import type { SseConnectOptions } from '../interfaces/sse-connect-options.interface.js';
 import { isChannelName } from '../model/channel-template.js';
-
-const PUBLISH_OPTION_KEYS = ['event', 'id', 'to', 'except'];
 
 /**
  * Publishes events to channels. Inject it anywhere; every client on a route
@@ -45,7 +43,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   }
 
   /**
-   * Ends every stream of `identity` — each gets the `closeEvent` with
+   * Ends every stream of `identity` — each gets the `events.accessEnd` event with
    * `{"reason":"revoked"}` first (e.g. on logout) — on every instance when the
    * transport is shared. Its clients' reconnects go through the guards again.
    *
@@ -75,37 +73,17 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
    */
   publish(channel: string, data: unknown, options?: SsePublishOptions): Promise<string> {
     assertChannelName(channel);
-    let event: string | undefined;
-    let id: string | undefined;
-    let audience: Audience | undefined;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new SseEncodingError(messages.invalidOptionValue('publish options', options, 'pass an object like { event, id }.'));
-      }
-      assertKnownKeys('publish options', options, PUBLISH_OPTION_KEYS, (message) => new SseEncodingError(message));
-      ({ event, id } = options);
-      audience = audienceOf(options);
-      if (event !== undefined) {
-        assertEventName(event, 'event');
-      }
-      if (id !== undefined) {
-        assertId(id, 'id');
-        if (id === '') {
-          throw new SseEncodingError(
-            'Invalid SSE id "": a published event needs a non-empty id, or none to get the channel\'s next one.',
-          );
-        }
-      }
-    }
+    const { event, id, to, except } = resolvePublishOptions(options) ?? {};
+    const audience: Audience | undefined = to === undefined && except === undefined ? undefined : { to: list(to), except: list(except) };
     if (event === this.registry.endEvent) {
       throw new SseEncodingError(messages.reservedEndEvent(event));
     }
     if (this.registry.get(channel)?.endId !== undefined) {
       throw new SseEncodingError(messages.channelEnded(channel));
     }
-    const serialize = this.registry.serialize;
-    const text = serializeData(serialize ? serialize(data) : data, 'data');
-    return this.registry.publish(channel, text, event || undefined, id, audience);
+    const transform = this.registry.transform;
+    const text = serializeData(transform ? transform(data) : data, 'data');
+    return this.registry.publish(channel, text, event, id, audience);
   }
 
   /**
@@ -124,7 +102,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
 
   /**
    * Ends `channel`: every client gets what was published, then the
-   * `endEvent` (data `{"channel": …, "reason": "ended"}`), then the end of
+   * `events.end` event (data `{"channel": …, "reason": "ended"}`), then the end of
    * its response; a client back with the end event's id gets `204 No
    * Content`. A source `connect()`ed to it stops. The channel takes no more
    * events until it is dropped. On Redis it ends on every instance.
@@ -188,7 +166,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   /**
    * This instance's totals: open streams and the `maxClients` cap, streams
    * refused by it, channels, and the size of all history against
-   * `totalHistoryBytes` (with the events dropped to keep within it).
+   * `history.totalBytes` (with the events dropped to keep within it).
    */
   totals(): SseTotals {
     const { historyBudget } = this.registry;
@@ -211,23 +189,9 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   }
 }
 
-/** The `to` / `except` of publish options, checked: non-empty identity strings. */
-function audienceOf(options: SsePublishOptions): Audience | undefined {
-  const identities = (field: 'to' | 'except'): string[] | undefined => {
-    const value = options[field];
-    if (value === undefined) {
-      return undefined;
-    }
-    const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.some((identity) => typeof identity !== 'string' || identity === '')) {
-      throw new SseEncodingError(messages.invalidOptionValue(`publish options.${field}`, value, 'pass an identity (a non-empty string) or an array of them.'));
-    }
-    return [...list];
-  };
-  const to = identities('to');
-  const except = identities('except');
-  return to === undefined && except === undefined ? undefined : { to, except };
-}
+/** The `to` / `except` of publish options (checked) as a list of their own. */
+const list = (identities: string | readonly string[] | undefined): string[] | undefined =>
+  identities === undefined ? undefined : typeof identities === 'string' ? [identities] : [...identities];
 
 function assertChannelName(name: unknown): asserts name is string {
   if (!isChannelName(name)) {

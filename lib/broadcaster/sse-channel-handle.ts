@@ -1,6 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
-import type { SsePublishOptions } from './sse-publish-options.interface.js';
+import type { SsePublishOptions } from '../interfaces/sse-publish-options.interface.js';
 
 /**
  * The operations of a broadcaster, bound to one channel. Returned by

@@ -6,7 +6,7 @@ import { routeInterceptor } from '../routing/sse-route.interceptor.js';
 import { parseChannelTemplate, templateParams } from '../model/channel-template.js';
 import { boxHandlerResult } from '../routing/handler-result.js';
 import type { SseRouteDefinition } from '../routing/sse-route.js';
-import { assertRouteOptions } from '../sse-options.js';
+import { resolveRouteOptions } from '../options/route-options.js';
 import * as messages from '../sse.messages.js';
 import { SSE_ROUTE_METADATA } from '../sse.constants.js';
 
@@ -48,28 +48,18 @@ export function SseChannel(pathOrOptions?: string | string[] | SseRouteOptions, 
     const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
     const where = `@SseChannel() on ${handlerName}`;
     assertPath(where, path, options);
-    assertRouteOptions(where, options);
-    const channel = options.channel;
+    // The route definition is the resolved options (what the schema gives), with where the route is.
+    const { method, schema, ...resolved } = resolveRouteOptions(where, options);
+    const channel = resolved.channel;
     const segments = channel === undefined ? undefined : parseChannelTemplate(channel, `${where} option channel`);
     const paths = [path ?? '/'].flat();
     const route: SseRouteDefinition = {
+      ...resolved,
       channelOption: channel,
-      channel,
       segments,
       params: segments === undefined ? [] : templateParams(segments),
       paths,
       path: paths.join(', '),
-      event: options.event ?? '',
-      retry: options.retry,
-      heartbeat: options.heartbeat,
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxHeaderDelay: options.maxHeaderDelay,
-      serialize: options.serialize,
-      from: options.from,
-      identify: options.identify,
-      expiresAt: options.expiresAt,
-      maxClientsPerIdentity: options.maxClientsPerIdentity,
-      presence: options.presence,
       handlerName,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;
@@ -77,10 +67,9 @@ export function SseChannel(pathOrOptions?: string | string[] | SseRouteOptions, 
     documentSseRoute(target, key, typed.value, {
       paths: route.paths,
       event: route.event,
-      presence: options.presence ?? false,
-      schema: options.schema,
+      presence: route.presence ?? false,
+      schema,
     });
-    const method = options.method ?? RequestMethod.GET;
     RequestMapping({ path: path ?? '/', method })(target, key, descriptor);
     // (The start-up explorer reads the route from this metadata — and gives it
     // its channel when that is its path; the interceptor is given it.)

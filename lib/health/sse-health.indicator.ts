@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import { ChannelRegistry } from '../streaming/channel-registry.js';
 import { ConnectionTracker } from '../streaming/connection-tracker.js';

@@ -2,11 +2,21 @@ export * from './sse-route-options.interface.js';
 export * from './sse-message.interface.js';
 export * from './sse-reset-event.interface.js';
 export type {
-  SseChannelSettings,
+  SseDeprecatedModuleOptions,
   SseModuleAsyncOptions,
   SseModuleOptions,
+  SseModuleOptionsWithoutGlobal,
   SseOptionsFactory,
 } from './sse-module-options.interface.js';
+export type {
+  SseChannelSettings,
+  SseEventNames,
+  SseHistoryOptions,
+  SseIdentityOptions,
+  SseLimitsOptions,
+} from './sse-option-groups.interface.js';
+export type { SsePublishOptions } from './sse-publish-options.interface.js';
+export type { SseConnectOptions } from './sse-connect-options.interface.js';
 export type {
   SseCounter,
   SseHistogram,

@@ -35,14 +35,19 @@ export interface SseRouteOptions {
    * @default undefined (clients see `message` events)
    */
   event?: string;
-  /** Overrides the module's `retry` for this route. */
+  /** Overrides the module's `retry` for this route. @default the module's `retry` */
   retry?: number;
-  /** Overrides the module's `heartbeat` for this route (0 turns it off). */
+  /** Overrides the module's `heartbeat` for this route (0 turns it off). @default the module's `heartbeat` */
   heartbeat?: number;
-  /** Overrides the module's `maxQueuedBytes` for this route. */
+  /** Overrides the module's `limits.maxQueuedBytes` for this route. @default the module's `limits.maxQueuedBytes` */
   maxQueuedBytes?: number;
-  /** Overrides the module's `maxHeaderDelay` for this per-client route (0: headers at once). */
-  maxHeaderDelay?: number;
+  /**
+   * Overrides the module's `limits.firstValueTimeout` for this per-client
+   * route: how long it waits for its Observable's first value before it
+   * sends the headers (0: at once). (Was `maxHeaderDelay`.)
+   * @default the module's `limits.firstValueTimeout` (1000)
+   */
+  firstValueTimeout?: number;
   /**
    * Where a client that connects without `Last-Event-ID` starts: `'live'`
    * (what is published from now on) or `'start'` (everything the channel
@@ -52,11 +57,15 @@ export interface SseRouteOptions {
    * @default 'live'
    */
   from?: 'start' | 'live';
-  /** Overrides the module's `identify` for this route's streams. */
+  /** Overrides the module's `identities.identify` for this route's streams. @default the module's */
   identify?: (request: any) => string | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** Overrides the module's `expiresAt` for this route's streams. */
+  /** Overrides the module's `identities.expiresAt` for this route's streams. @default the module's */
   expiresAt?: (request: any) => Date | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** A cap on the streams of one identity on this route (on top of the module's cap on all its streams). */
+  /**
+   * A cap on the streams of one identity on this route (on top of the
+   * module's `identities.maxClientsPerIdentity` on all its streams).
+   * @default undefined (no cap of the route's own)
+   */
   maxClientsPerIdentity?: number;
   /**
    * The route's channel announces who is on it: `sse-join` / `sse-leave`
@@ -66,8 +75,12 @@ export interface SseRouteOptions {
    * @default false
    */
   presence?: boolean;
-  /** Overrides the module's `serialize` for the values of this route's per-client Observable. */
-  serialize?: (data: unknown) => unknown;
+  /**
+   * Overrides the module's `transform` for the values of this route's
+   * per-client Observable. (Was `serialize`.)
+   * @default the module's `transform`
+   */
+  transform?: (data: unknown) => unknown;
   /**
    * The data of the route's events, for `@nestjs/swagger` (nothing else reads
    * it): a DTO class with `@ApiProperty()` on its properties (documented as a
@@ -77,4 +90,8 @@ export interface SseRouteOptions {
    * @default undefined (the response names its events, without a schema)
    */
   schema?: SseEventSchema;
+  /** @deprecated use `firstValueTimeout`. */
+  maxHeaderDelay?: number;
+  /** @deprecated use `transform`. */
+  serialize?: (data: unknown) => unknown;
 }

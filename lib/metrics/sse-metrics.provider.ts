@@ -1,5 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import { SSE_LOGGER_CONTEXT, SSE_METRICS, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { loadGlobalMeterProvider } from './load-meter-provider.js';

@@ -56,7 +56,7 @@ export class ClientStream {
     maxHeaderDelay: number,
     /** The raw response: a client that leaves while it waits stops the wait. */
     private readonly response: ServerResponse,
-    /** Applied to each value's data before it is serialized (the `serialize` option). */
+    /** Applied to each value's data before it is serialized (the `transform` option). */
     private readonly prepare?: DataPreparer,
   ) {
     this.opened = new Promise<void>((resolve, reject) => {

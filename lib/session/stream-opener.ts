@@ -9,7 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { RefusalReason } from '../metrics/route-meter.js';
 import type { SseMetrics } from '../metrics/sse-metrics.js';
 import { SSE_LOGGER_CONTEXT, SSE_METRICS, SSE_MODULE_OPTIONS } from '../sse.constants.js';
@@ -51,9 +51,9 @@ export class StreamOpener {
    * `maxClientsPerIdentity`, `503` beyond `maxClients`, with `Retry-After`.
    */
   reserve(route: StreamRoute, req: unknown, res: unknown): StreamTicket {
-    const identify = route.identify ?? this.options.identify;
+    const identify = route.identify ?? this.options.identities.identify;
     const identity = identify ? checkIdentity(identify(req), route.handlerName) : undefined;
-    const expires = route.expiresAt ?? this.options.expiresAt;
+    const expires = route.expiresAt ?? this.options.identities.expiresAt;
     const expiresAt = expires ? checkExpiry(expires(req), route.handlerName) : undefined;
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
       this.refused(req, route, 'expired');
@@ -89,9 +89,9 @@ export class StreamOpener {
       route.event,
       this.logger,
       route.handlerName,
-      route.maxHeaderDelay ?? this.options.maxHeaderDelay,
+      route.firstValueTimeout ?? this.options.limits.firstValueTimeout,
       rawResponse(res),
-      route.serialize ?? this.options.serialize,
+      route.transform ?? this.options.transform,
     );
     await own.opened;
     const session = this.start(route, req, res, ticket);
@@ -160,7 +160,7 @@ export class StreamOpener {
         request: stream.request,
         response: stream.response,
         eventName: route.event,
-        maxQueuedBytes: route.maxQueuedBytes ?? options.maxQueuedBytes,
+        maxQueuedBytes: route.maxQueuedBytes ?? options.limits.maxQueuedBytes,
         heartbeat: route.heartbeat ?? options.heartbeat,
         slot: ticket.slot,
         identity: ticket.identity,

@@ -7,8 +7,8 @@ export interface StreamRoute {
   readonly retry?: number;
   readonly heartbeat?: number;
   readonly maxQueuedBytes?: number;
-  readonly maxHeaderDelay?: number;
-  readonly serialize?: (data: unknown) => unknown;
+  readonly firstValueTimeout?: number;
+  readonly transform?: (data: unknown) => unknown;
   /** Where a client without `Last-Event-ID` starts on a channel. */
   readonly from?: 'start' | 'live';
   readonly identify?: (request: unknown) => string | undefined;

@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { SseMetrics } from '../metrics/sse-metrics.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import {
@@ -70,25 +70,25 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     @Optional() @Inject(SSE_METRICS) readonly metrics?: SseMetrics | null,
   ) {
     this.settings = new ChannelSettingsResolver(options);
-    this.historyBudget = new HistoryBudget(options.totalHistoryBytes);
-    this.ended = new EndedChannels(options.endedTtl, MAX_ENDED_REMEMBERED);
+    this.historyBudget = new HistoryBudget(options.history.totalBytes);
+    this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
       ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
           this.presence.announceSwept(channel, identity), this.metrics ?? undefined,
         )
       : new LocalFeeds(this, this.historyBudget);
     this.control = new ControlMessages(this.source.sendControl?.bind(this.source));
-    this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.presenceLeaveDelay, (error) =>
+    this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.identities.presenceLeaveDelay, (error) =>
       this.logger.warn(messages.presenceFailed(error)),
     );
-    this.sweeper = new IdleSweeper(options.historyTtl, () => this.channels.values(), (channel) => this.drop(channel));
+    this.sweeper = new IdleSweeper(options.history.ttl, () => this.channels.values(), (channel) => this.drop(channel));
     this.stopping = new Promise<never>((_, reject) => (this.stop = reject));
     this.stopping.catch(() => undefined);
   }
 
   /** The event that ends a channel (`endEvent`). */
   get endEvent(): string {
-    return this.options.endEvent;
+    return this.options.events.end;
   }
 
   /**
@@ -100,9 +100,9 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     return this.idleWatches.watch(name, ms, onIdle);
   }
 
-  /** What is done to published data before it is serialized (the `serialize` option). */
-  get serialize(): ((data: unknown) => unknown) | undefined {
-    return this.options.serialize;
+  /** What is done to published data before it is serialized (the `transform` option). */
+  get transform(): ((data: unknown) => unknown) | undefined {
+    return this.options.transform;
   }
 
   async onModuleInit(): Promise<void> {
@@ -181,8 +181,8 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
       data,
       id,
       history,
-      historyTtl: this.options.historyTtl,
-      endEvent: this.options.endEvent,
+      historyTtl: this.options.history.ttl,
+      endEvent: this.options.events.end,
       audience,
     } satisfies SseTransportPublish);
   }

@@ -1,4 +1,4 @@
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { ChannelSettings } from './feed.js';
 
 interface Pattern {
@@ -19,13 +19,13 @@ export class ChannelSettingsResolver {
 
   constructor(options: ResolvedSseModuleOptions) {
     this.defaults = {
-      history: options.history,
-      historyBytes: options.historyBytes,
-      resetEvent: options.resetEvent,
-      endEvent: options.endEvent,
+      history: options.history.size,
+      historyBytes: options.history.bytes,
+      resetEvent: options.events.reset,
+      endEvent: options.events.end,
     };
     for (const [name, override] of Object.entries(options.channels)) {
-      const settings = { ...this.defaults, ...override };
+      const settings = { ...this.defaults, history: override.size ?? this.defaults.history, historyBytes: override.bytes ?? this.defaults.historyBytes };
       if (name.includes(':')) {
         const source = name.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? '[^/]+' : escape(part)));
         this.patterns.push({ regex: new RegExp(`^${source.join('')}$`), settings });

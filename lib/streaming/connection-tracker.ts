@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { ResolvedSseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { CloseReason } from '../model/close-reason.js';
 import type { SessionRegistry, StreamSession } from '../session/stream-session.js';
 import { StreamSlot } from '../session/stream-slot.js';
@@ -50,7 +50,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   private readonly slowDrops = new RateLimitedLog(LOG_INTERVAL, (message) => this.logger.warn(message));
 
   constructor(@Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions) {
-    this.backlogWatch = new BacklogWatch(options.slowClientTimeout);
+    this.backlogWatch = new BacklogWatch(options.limits.slowClientTimeout);
   }
 
   get isShuttingDown(): boolean {
@@ -63,7 +63,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   }
 
   get maxClients(): number {
-    return this.options.maxClients;
+    return this.options.limits.maxClients;
   }
 
   /** Stream requests refused because `maxClients` streams were open. */
@@ -87,7 +87,8 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
    * without a stream, when it ends.
    */
   reserve(identity: string | undefined, route?: CappedRoute): Reservation {
-    const { maxClients, maxClientsPerIdentity } = this.options;
+    const { maxClients } = this.options.limits;
+    const { maxClientsPerIdentity } = this.options.identities;
     const routeCap = route?.cap ?? 0;
     if (identity !== undefined) {
       if (maxClientsPerIdentity > 0 && this.identities.count(identity) >= maxClientsPerIdentity) {
@@ -156,7 +157,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   /** Ends a stream after the `closeEvent` (its credential expired, or was revoked). */
   private cutOff(session: StreamSession, reason: 'expired' | 'revoked'): void {
     if (!session.closed) {
-      session.end(encodeFrame({ event: this.options.closeEvent, data: JSON.stringify({ reason }) }), reason);
+      session.end(encodeFrame({ event: this.options.events.accessEnd, data: JSON.stringify({ reason }) }), reason);
     }
   }
 
@@ -166,7 +167,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
     this.heartbeat.stop();
     this.expiries.stop();
     this.backlogWatch.stop();
-    const { shutdownEvent } = this.options;
+    const { shutdown: shutdownEvent } = this.options.events;
     const lastFrame =
       shutdownEvent === undefined ? undefined : Buffer.from(encodeFrame({ event: shutdownEvent, data: '{"reason":"shutdown"}' }));
     for (const session of [...this.sessions]) {

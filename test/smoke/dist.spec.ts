@@ -28,14 +28,16 @@ describe('the built dist/', () => {
     );
   });
 
-  it('exports no internal types (resolved options, the transport host, ioredis pipeline)', () => {
+  it('exports no internal types (resolved options, ioredis pipeline); a custom transport\'s host type is public', () => {
     const declarations = ['index.d.ts', 'interfaces/index.d.ts'].map((file) =>
       run(['-e', `process.stdout.write(require('fs').readFileSync('dist/${file}','utf8'))`]),
     );
-    for (const internal of ['ResolvedSseModuleOptions', 'SseTransportHost', 'RedisPipelineLike', 'SSE_MODULE_OPTIONS', 'MemoryTransport']) {
+    for (const internal of ['ResolvedSseModuleOptions', 'RedisPipelineLike', 'SSE_MODULE_OPTIONS', 'MemoryTransport']) {
       expect(declarations.join('\n')).not.toContain(internal);
     }
     expect(declarations.join('\n')).toContain('sse-route-options.interface.js');
+    expect(declarations.join('\n')).toContain('SseTransportHost');
+    expect(declarations.join('\n')).toContain('SseConnectOptions');
   });
 
   it('loads with require() (CommonJS apps, e.g. on Nest 11)', () => {

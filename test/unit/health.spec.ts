@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@nestjs/common';
 import { SseHealthIndicator } from '../../lib/health/sse-health.indicator.js';
-import type { ResolvedSseModuleOptions } from '../../lib/interfaces/sse-module-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../../lib/options/module-options.js';
 import { redisHealth } from '../../lib/transport/redis/redis-health.js';
 import { RedisSubscriptions } from '../../lib/transport/redis/redis-subscriptions.js';
 import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';

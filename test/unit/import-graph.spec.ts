@@ -17,18 +17,19 @@ const ALLOWED: Record<string, readonly string[]> = {
   wire: ['model', 'interfaces', 'sse.messages'],
   util: ['sse.messages'],
   interfaces: ['model', 'transport'],
-  transport: ['model', 'wire', 'util', 'sse.constants', 'sse.messages'],
+  // (options: the Redis transport's option schema.)
+  transport: ['model', 'wire', 'options', 'util', 'sse.constants', 'sse.messages'],
   // Metrics depends on the core through its own small types: never on streaming.
-  metrics: ['model', 'interfaces', 'util', 'sse.constants', 'sse.messages'],
+  metrics: ['model', 'interfaces', 'options', 'util', 'sse.constants', 'sse.messages'],
   openapi: ['interfaces', 'routing', 'sse.constants'],
-  streaming: ['model', 'wire', 'interfaces', 'metrics', 'transport', 'util', 'sse.constants', 'sse.messages'],
-  broadcaster: ['model', 'wire', 'interfaces', 'streaming', 'util', 'sse.constants', 'sse.messages'],
+  streaming: ['model', 'wire', 'interfaces', 'metrics', 'options', 'transport', 'util', 'sse.constants', 'sse.messages'],
+  broadcaster: ['model', 'wire', 'interfaces', 'options', 'streaming', 'util', 'sse.constants', 'sse.messages'],
   routing: ['model', 'broadcaster', 'streaming', 'util', 'sse.constants', 'sse.messages'],
+  // One schema per options object (check, default, former name): everything else derives from it.
   options: ['model', 'wire', 'interfaces', 'transport', 'util', 'sse.constants', 'sse.messages'],
-  'sse-options': ['model', 'wire', 'interfaces', 'util', 'sse.constants', 'sse.messages'],
-  decorators: ['model', 'interfaces', 'openapi', 'routing', 'options', 'sse-options', 'streaming', 'sse.constants', 'sse.messages'],
-  health: ['interfaces', 'streaming', 'transport', 'sse.constants'],
-  'sse.module': ['broadcaster', 'health', 'interfaces', 'metrics', 'options', 'routing', 'sse-options', 'streaming', 'sse.constants', 'sse.messages'],
+  decorators: ['model', 'interfaces', 'openapi', 'routing', 'options', 'streaming', 'sse.constants', 'sse.messages'],
+  health: ['interfaces', 'options', 'streaming', 'transport', 'sse.constants'],
+  'sse.module': ['broadcaster', 'health', 'interfaces', 'metrics', 'options', 'routing', 'streaming', 'sse.constants', 'sse.messages'],
   // Shipped as a subpath: only the pure rules.
   testing: ['model', 'wire'],
   index: ['broadcaster', 'decorators', 'health', 'interfaces', 'model', 'openapi', 'options', 'sse.module', 'streaming', 'transport', 'wire'],

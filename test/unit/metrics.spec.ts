@@ -5,7 +5,7 @@ import { ChannelTemplates, UNROUTED } from '../../lib/metrics/channel-templates.
 import { httpRoute } from '../../lib/metrics/route-meter.js';
 import { SseMetrics } from '../../lib/metrics/sse-metrics.js';
 import { createSseMetrics } from '../../lib/metrics/sse-metrics.provider.js';
-import { resolveModuleOptions } from '../../lib/sse-options.js';
+import { resolveModuleOptions } from '../../lib/options/module-options.js';
 import { Channel } from '../../lib/streaming/channel.js';
 import type { ChannelEvent } from '../../lib/streaming/history.js';
 import { entry, fakeConnection, fakeSession, microtasks, ScriptedFeed } from '../src/fakes.js';

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { FROM_START, type Missed } from '../../lib/streaming/feed.js';
 import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
 import { IdleSweeper } from '../../lib/streaming/idle-sweeper.js';
-import { resolveModuleOptions } from '../../lib/sse-options.js';
+import { resolveModuleOptions } from '../../lib/options/module-options.js';
 import { fakeConnection } from '../src/fakes.js';
 
 describe('ChannelRegistry (in memory)', () => {

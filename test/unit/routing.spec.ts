@@ -1,7 +1,7 @@
 import { channelTemplatesMeet, parseChannelTemplate, refuseParamValues } from '../../lib/model/channel-template.js';
 import { resolveChannelName, type SseRouteDefinition } from '../../lib/routing/sse-route.js';
 import { ChannelSettingsResolver } from '../../lib/streaming/channel-settings.js';
-import { resolveModuleOptions } from '../../lib/sse-options.js';
+import { resolveModuleOptions } from '../../lib/options/module-options.js';
 
 const route = (channel: string, path = channel): SseRouteDefinition => {
   const segments = parseChannelTemplate(channel, 'test');

@@ -18,7 +18,7 @@ import { redisHealth } from './redis-health.js';
 import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
-import { checkRedisTransportOptions } from './redis-transport-options.js';
+import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from '../../options/redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { toEvent, type StreamEntry } from './stream-entry.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
@@ -56,8 +56,11 @@ export class RedisTransport implements SseTransport {
   private readonly pipeline = new PublishPipeline(() => this.commands);
   private presence: RedisPresence | undefined;
 
-  constructor(private readonly options: RedisTransportOptions) {
-    this.keyPrefix = checkRedisTransportOptions(options);
+  private readonly options: ResolvedRedisTransportOptions;
+
+  constructor(options: RedisTransportOptions) {
+    this.options = resolveRedisTransportOptions(options);
+    this.keyPrefix = this.options.keyPrefix;
   }
 
   async init(host: SseTransportHost): Promise<void> {
