@@ -122,7 +122,7 @@ export const idNotIncreasing = (id: string | undefined, channel: string) =>
   `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: it is not greater than the channel's last id. With the Redis transport ids must increase; leave "id" out to get the channel's next one.`;
 
 export const notAStreamId = (id: string, channel: string) =>
-  `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: with the Redis transport an id is a Redis stream id ("<ms>-<seq>", greater than 0-0). Leave "id" out to get the channel's next one.`;
+  `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: with the Redis transport an id is a Redis stream id ("<ms>-<seq>", greater than 0-0), alone or with this channel's tag as in the ids it gives out ("<ms>-<seq>.<tag>"; an id of another channel is refused). Leave "id" out to get the channel's next one.`;
 
 export const slowClientsDropped = (count: number, latest: string) =>
   `Dropped ${count} slow client(s) since the last such warning (latest: ${latest}): their unsent bytes stayed above maxQueuedBytes for slowClientTimeout, or passed twice the bound. They can reconnect and resume from history.`;

@@ -111,7 +111,7 @@ export class SharedFeed implements ChannelFeed {
     if (lastEventId === FROM_START) {
       return this.readShared('0-0', true);
     }
-    const cursor = this.remote.parseId(lastEventId);
+    const cursor = this.remote.parseId(lastEventId, this.name);
     if (cursor === undefined) {
       return { events: [], reset: 'unknown-id' };
     }
@@ -168,7 +168,7 @@ export class SharedFeed implements ChannelFeed {
   private async readShared(cursor: string, fromStart = false): Promise<Missed> {
     const { remote } = this;
     const from = remote.compareIds(cursor, this.lastId!) > 0 ? this.lastId! : cursor;
-    const { events, lastId, trimmedUpTo } = await remote.read(this.name, from, REMOTE_BATCH);
+    const { events, lastId, trimmedUpTo, firstId } = await remote.read(this.name, from, REMOTE_BATCH);
     const entries = this.acceptAll(events, from);
     if (fromStart) {
       // Everything the Stream still has (the reset first if its oldest are gone), then on from the
@@ -183,6 +183,10 @@ export class SharedFeed implements ChannelFeed {
     }
     if (trimmedUpTo !== undefined && remote.compareIds(cursor, trimmedUpTo) < 0) {
       return { events: [], reset: 'history-exceeded' };
+    }
+    if (firstId !== undefined && remote.compareIds(cursor, firstId) < 0) {
+      // Before the first event of a history that lost none: not one of its ids (e.g. from before Redis lost its data).
+      return { events: [], reset: 'unknown-id' };
     }
     const first = entries.findIndex((entry) => remote.compareIds(entry.id, cursor) > 0);
     // Nothing after the client's id when read: whatever came since is in the local window.

@@ -73,7 +73,8 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     const known = this.feeds.get(channel)?.lastId;
     if (id !== undefined && known !== undefined) {
       // What the transport would refuse anyway, refused at once when this instance can tell.
-      const canonical = this.transport.parseId(id);
+      const { transport } = this;
+      const canonical = transport.callerId ? transport.callerId(id, channel) : transport.parseId(id, channel);
       if (canonical !== undefined && this.transport.compareIds(canonical, known) <= 0) {
         throw new SseEncodingError(messages.idNotIncreasing(id, channel));
       }

@@ -60,6 +60,12 @@ export interface SseTransportRead {
   readonly trimmedUpTo: string | undefined;
   /** The newest event of the history, if the transport tells. */
   readonly newest?: SseTransportEvent;
+  /**
+   * The oldest id of a history that lost none of its events (nothing trimmed
+   * or deleted), if the transport tells: an id before it was never given out
+   * by this history (e.g. it is from before the transport lost its data).
+   */
+  readonly firstId?: string;
 }
 
 /**
@@ -142,8 +148,18 @@ export interface SseTransport {
   health?(): SseTransportHealth;
   /** Reads at most `count` events of `channel` after `afterId`. */
   read(channel: string, afterId: string, count: number): Promise<SseTransportRead>;
-  /** The canonical form of an id of this transport, or `undefined` if it is not one. */
-  parseId(id: string): string | undefined;
+  /**
+   * The canonical form of `id` as an id `channel` gave out, or `undefined`
+   * if it is not one (e.g. an id of another channel): a client's
+   * `Last-Event-ID`.
+   */
+  parseId(id: string, channel: string): string | undefined;
+  /**
+   * The canonical form of a caller's id for a publish to `channel` (the id
+   * its event gets), or `undefined` if the transport refuses it; without
+   * this method, `parseId`.
+   */
+  callerId?(id: string, channel: string): string | undefined;
   /** Orders two canonical ids: negative, zero or positive. */
   compareIds(a: string, b: string): number;
   /** Called once when the application shuts down, after every stream has ended. */

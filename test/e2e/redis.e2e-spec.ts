@@ -21,13 +21,14 @@ import { DeliveryController } from '../src/delivery.controller.js';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
 import { until } from '../src/until.js';
 
-const STREAM_ID = /^\d+-\d+$/;
+/** A Redis transport id: `<ms>-<seq>.<tag>`, the Stream id and the channel's tag. */
+const STREAM_ID = /^\d+-\d+\.[0-9a-z]{5}$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Orders two Redis stream ids. */
+/** Orders two Redis transport ids of one channel (by their Stream ids). */
 function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt);
-  const [bm, bs] = b.split('-').map(BigInt);
+  const [am, as] = a.split('.')[0].split('-').map(BigInt);
+  const [bm, bs] = b.split('.')[0].split('-').map(BigInt);
   return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
 }
 
@@ -235,7 +236,7 @@ const hasRedis = redisServerAvailable();
     it('honours a caller id that is a newer stream id, and refuses others with an error naming the id', async () => {
       const stream = await open(b, '/live/caller');
       const id = await broadcasterOf(a).publish('live/caller', 'x', { id: '99999999999990-7' });
-      expect(id).toBe('99999999999990-7');
+      expect(id).toMatch(/^99999999999990-7\.[0-9a-z]{5}$/); // the channel's tag added
       expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(SseEncodingError);
       expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: 'order-1' })).toThrow(/Invalid SSE id "order-1" for channel "live\/caller": with the Redis transport/);
       expect(() => broadcasterOf(a).publish('live/caller', 'x', { id: ' 99999999999990-8' })).toThrow(/Invalid SSE id " 99999999999990-8": it must not start or end with a space/);

@@ -1,3 +1,4 @@
+import { channelTag, compareChannelIds, parseCallerId, parseChannelId } from '../../lib/transport/redis/channel-id.js';
 import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
 import { EventHistory, type ChannelEvent } from '../../lib/streaming/history.js';
 
@@ -17,6 +18,44 @@ describe('Redis stream ids', () => {
     expect(shuffled.sort(compareStreamIds)).toEqual(sorted);
     expect(compareStreamIds('5-5', '5-5')).toBe(0);
     expect(compareStreamIds('9007199254740993-0', '9007199254740992-0')).toBeGreaterThan(0);
+  });
+});
+
+describe('Redis transport ids: "<ms>-<seq>.<tag>", the tag of the channel\'s Stream key', () => {
+  const tag = channelTag('sse:rooms/1');
+  const other = channelTag('sse:rooms/2');
+
+  it('tags each Stream key with 5 base-36 characters, the same every time, different for other keys', () => {
+    expect(tag).toMatch(/^[0-9a-z]{5}$/);
+    expect(channelTag('sse:rooms/1')).toBe(tag);
+    const tags = new Set(Array.from({ length: 1000 }, (_, n) => channelTag(`sse:rooms/${n}`)));
+    expect(tags.size).toBeGreaterThan(995); // (a collision among 1000 keys: about 1 in 100)
+    expect(channelTag('other:rooms/1')).not.toBe(tag); // the key prefix counts
+  });
+
+  it("parses an id of the channel into its canonical form, and refuses another channel's, an untagged one and anything else", () => {
+    expect(parseChannelId(`1700000000000-0.${tag}`, tag)).toBe(`1700000000000-0.${tag}`);
+    expect(parseChannelId(`0001-007.${tag}`, tag)).toBe(`1-7.${tag}`);
+    expect(parseChannelId(`1700000000000-0.${other}`, tag)).toBeUndefined();
+    for (const bad of ['1700000000000-0', `1700000000000-0.${tag}x`, `1700000000000-0.${tag.toUpperCase()}`, `1700000000000-0-${tag}`, `${tag}.1700000000000-0`, `1-2.`, ` 1-2.${tag}`, `18446744073709551616-0.${tag}`]) {
+      expect(parseChannelId(bad, tag)).toBeUndefined();
+    }
+  });
+
+  it("takes a caller's Stream id with the channel's tag or none (above 0-0), and gives it the tag", () => {
+    expect(parseCallerId('99-7', tag)).toBe(`99-7.${tag}`);
+    expect(parseCallerId(`099-7.${tag}`, tag)).toBe(`99-7.${tag}`);
+    for (const bad of [`99-7.${other}`, '0-0', `0-0.${tag}`, 'order-1', '99-7.', '99-7 ']) {
+      expect(parseCallerId(bad, tag)).toBeUndefined();
+    }
+  });
+
+  it('orders ids by their Stream ids, the untagged 0-0 first, and is zero only for equal ids', () => {
+    const sorted = ['0-0', `0-1.${tag}`, `9-0.${tag}`, `10-0.${tag}`, `10-10.${tag}`, `9007199254740993-0.${tag}`];
+    expect([...sorted].reverse().sort(compareChannelIds)).toEqual(sorted);
+    expect(compareChannelIds(`5-5.${tag}`, `5-5.${tag}`)).toBe(0);
+    expect(compareChannelIds(`5-5.${tag}`, '5-5')).toBeGreaterThan(0);
+    expect(compareChannelIds(`5-5.${tag}`, `5-5.${other}`)).not.toBe(0);
   });
 });
 

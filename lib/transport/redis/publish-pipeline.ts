@@ -1,7 +1,47 @@
+import * as messages from '../../sse.messages.js';
 import { TurnBatcher } from '../../util/turn-batcher.js';
-import { SseTransportError } from '../sse-transport.interface.js';
+import { SseEncodingError } from '../../wire/encoder.js';
+import { SseTransportError, type SseTransportPublish } from '../sse-transport.interface.js';
+import { channelTag, parseCallerId, streamIdOf } from './channel-id.js';
 import { PUBLISH_SCRIPT } from './redis-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
+
+/** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
+const EXACT_TRIM_BELOW = 100;
+
+/**
+ * The publish script's arguments for `request` (its key first) and the tag
+ * of the channel's ids (the script's reply is the Stream id, without it).
+ * Throws for a caller id the channel cannot take: not a Stream id above
+ * `0-0`, or another channel's id.
+ */
+export function publishArgs(keyPrefix: string, request: SseTransportPublish): { args: (string | number)[]; tag: string } {
+  const key = keyPrefix + request.channel;
+  const tag = channelTag(key);
+  let id = '*';
+  if (request.id !== undefined) {
+    const canonical = parseCallerId(request.id, tag);
+    if (canonical === undefined) {
+      throw new SseEncodingError(messages.notAStreamId(request.id, request.channel));
+    }
+    id = streamIdOf(canonical);
+  }
+  const { history, historyTtl } = request;
+  const audience = request.audience ? JSON.stringify(request.audience) : '';
+  const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience];
+  return { args, tag };
+}
+
+/** What a publish the script refused or Redis failed rejects with. */
+export function publishError(request: SseTransportPublish, error: Error): Error {
+  if (error.message.startsWith('ENDED')) {
+    return new SseEncodingError(messages.channelEnded(request.channel));
+  }
+  if (/equal or smaller than the target stream top item/i.test(error.message)) {
+    return new SseEncodingError(messages.idNotIncreasing(request.id, request.channel));
+  }
+  return new SseTransportError(messages.redisPublishFailed(request.channel, error.message));
+}
 
 /** Called once with the script's reply, or with why the publish failed. */
 export type PublishSettle = (error: Error | null, reply?: unknown) => void;

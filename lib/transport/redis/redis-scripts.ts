@@ -36,7 +36,8 @@ export async function runScript(
  *
  * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
  * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
- * event's name, the audience as JSON ('' for everyone).
+ * event's name, the audience as JSON ('' for everyone). The ids are Stream
+ * ids, without the channel's tag (the transport adds it, see channel-id.ts).
  */
 export const PUBLISH_SCRIPT = script(`
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -65,9 +66,10 @@ return id
  * Reads a channel's Stream: the newest id it gave out; the id before which
  * entries were removed ('0-0': none — Redis keeps no record of the entries
  * trimmed, so it is the oldest entry left, or the newest id when none is
- * left); the newest id deleted by XDEL; and up to ARGV[2] entries after
- * ARGV[1] (none when ARGV[2] is 0); and the newest entry. An empty reply:
- * there is no such Stream.
+ * left); the newest id deleted by XDEL; the oldest entry's id ('' when
+ * none); and up to ARGV[2] entries after ARGV[1] (none when ARGV[2] is 0);
+ * and the newest entry. An empty reply: there is no such Stream. The ids it
+ * sees are Stream ids, without the channel's tag (the transport adds it).
  *
  * KEYS[1] the Stream. ARGV: after id, count.
  */
@@ -98,7 +100,7 @@ if added > length then
   trimmed = first or last
 end
 if ARGV[2] == '0' then
-  return {last, trimmed, deleted, {}, newest}
+  return {last, trimmed, deleted, first or '', {}, newest}
 end
-return {last, trimmed, deleted, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
+return {last, trimmed, deleted, first or '', redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
 `);

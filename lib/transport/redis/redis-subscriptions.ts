@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../sse-transport.interface.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
+import { channelTag, withTag } from './channel-id.js';
 import { parseAudience } from './stream-entry.js';
 
 /**
@@ -84,7 +85,7 @@ export class RedisSubscriptions {
     this.subscriber.disconnect();
   }
 
-  /** An event: `<id>\n<event name>\n<audience>\n<data>` on the channel's Pub/Sub topic. */
+  /** An event: `<id>\n<event name>\n<audience>\n<data>` on the channel's Pub/Sub topic (its Stream's key). */
   private readonly onMessage = (topic: string, message: string): void => {
     if (topic === this.controlTopic) {
       this.host.control(message);
@@ -100,7 +101,7 @@ export class RedisSubscriptions {
       return;
     }
     this.host.deliver(topic.slice(this.keyPrefix.length), {
-      id: message.slice(0, idEnd),
+      id: withTag(message.slice(0, idEnd), channelTag(topic)),
       event: message.slice(idEnd + 1, eventEnd) || undefined,
       data: message.slice(audienceEnd + 1),
       audience: parseAudience(message.slice(eventEnd + 1, audienceEnd)),

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { LOG_INTERVAL, RateLimitedLog } from '../../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT } from '../../sse.constants.js';
 import * as messages from '../../sse.messages.js';
-import { SseEncodingError } from '../../wire/encoder.js';
 import {
   SseTransportError,
   type SseTransport,
@@ -13,18 +12,16 @@ import {
   type SseTransportRead,
 } from '../sse-transport.interface.js';
 import { loadIoredis } from './load-ioredis.js';
-import { PublishPipeline } from './publish-pipeline.js';
+import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
 import { redisHealth } from './redis-health.js';
 import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from '../../options/redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
-import { toEvent, type StreamEntry } from './stream-entry.js';
-import { compareStreamIds, parseStreamId } from './stream-id.js';
+import { toRead } from './stream-entry.js';
+import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdOf, withTag } from './channel-id.js';
 
-/** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
-const EXACT_TRIM_BELOW = 100;
 /** ioredis statuses of a client that had a connection and lost it. */
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
 
@@ -33,10 +30,12 @@ const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
  * (7.0 or newer), with `ioredis`.
  *
  * Each channel is a Redis Stream, `<keyPrefix><channel>`: an event's id is
- * the id of its Stream entry, given once by Redis, so every instance and
- * every client sees the same id; the Stream is the history (trimmed to
- * `history` events, expiring after `historyTtl` without publishes), so a
- * client can resume on any instance, across restarts. A publish appends to
+ * the id of its Stream entry, given once by Redis, and the channel's tag
+ * (`<ms>-<seq>.<tag>`, see channel-id.ts), so every instance and every client
+ * sees the same id, and no channel takes another's ids for its own; the
+ * Stream is the history (trimmed to `history` events, expiring after
+ * `historyTtl` without publishes), so a client can resume on any instance,
+ * across restarts. A publish appends to
  * the Stream and publishes to the Pub/Sub channel of the same name in one
  * script, so every instance gets the events in id order; an instance
  * subscribes only to the channels it has clients on.
@@ -108,14 +107,7 @@ export class RedisTransport implements SseTransport {
     if (!commands || !this.host) {
       throw new Error(messages.redisNotStarted('publish()'));
     }
-    let id = '*';
-    if (request.id !== undefined) {
-      const canonical = parseStreamId(request.id);
-      if (canonical === undefined || canonical === '0-0') {
-        throw new SseEncodingError(messages.notAStreamId(request.id, request.channel));
-      }
-      id = canonical;
-    }
+    const { args, tag } = publishArgs(this.keyPrefix, request);
     // While it first connects ioredis queues the command; once it has lost
     // the connection, the publish fails at once instead of piling up.
     if (LOST_STATUSES.has(commands.status)) {
@@ -125,10 +117,6 @@ export class RedisTransport implements SseTransport {
         ),
       );
     }
-    const { history, historyTtl } = request;
-    const key = this.keyPrefix + request.channel;
-    const audience = request.audience ? JSON.stringify(request.audience) : '';
-    const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience];
     return new Promise<string>((resolve, reject) => {
       const abandon = (error: Error) => {
         this.inFlight.delete(abandon);
@@ -140,22 +128,12 @@ export class RedisTransport implements SseTransport {
           return;
         }
         if (error) {
-          reject(this.publishError(request, error));
+          reject(publishError(request, error));
         } else {
-          resolve(String(reply));
+          resolve(withTag(String(reply), tag));
         }
       });
     });
-  }
-
-  private publishError(request: SseTransportPublish, error: Error): Error {
-    if (error.message.startsWith('ENDED')) {
-      return new SseEncodingError(messages.channelEnded(request.channel));
-    }
-    if (/equal or smaller than the target stream top item/i.test(error.message)) {
-      return new SseEncodingError(messages.idNotIncreasing(request.id, request.channel));
-    }
-    return new SseTransportError(messages.redisPublishFailed(request.channel, error.message));
   }
 
   async subscribe(channel: string): Promise<SseTransportEvent | undefined> {
@@ -176,20 +154,9 @@ export class RedisTransport implements SseTransport {
     if (!this.commands) {
       throw new SseTransportError('RedisTransport: read() after the application shut down.');
     }
-    const reply = (await runScript(this.commands, READ_SCRIPT, [this.keyPrefix + channel], [afterId, count])) as unknown[];
-    if (reply.length === 0) {
-      return { events: [], lastId: undefined, trimmedUpTo: undefined };
-    }
-    // (The newest entry comes only with a read of no events: what subscribe() asks for.)
-    const [lastId, trimmed, deleted, entries, newest = []] = reply as [string, string, string, StreamEntry[], (StreamEntry | [])?];
-    // A client behind either of them has missed events.
-    const trimmedUpTo = compareStreamIds(String(trimmed), String(deleted)) >= 0 ? String(trimmed) : String(deleted);
-    return {
-      events: entries.map(toEvent),
-      lastId: String(lastId),
-      trimmedUpTo: trimmedUpTo === '0-0' ? undefined : trimmedUpTo,
-      newest: newest.length === 2 ? toEvent(newest as StreamEntry) : undefined,
-    };
+    const key = this.keyPrefix + channel;
+    const reply = (await runScript(this.commands, READ_SCRIPT, [key], [streamIdOf(afterId), count])) as unknown[];
+    return toRead(reply, channelTag(key));
   }
 
   async sendControl(message: string): Promise<void> {
@@ -212,12 +179,18 @@ export class RedisTransport implements SseTransport {
     return redisHealth(this.commands?.status, this.subscriptions);
   }
 
-  parseId(id: string): string | undefined {
-    return parseStreamId(id);
+  /** `<ms>-<seq>.<tag>` with `channel`'s tag only: an id of another channel is none of this one's. */
+  parseId(id: string, channel: string): string | undefined {
+    return parseChannelId(id, channelTag(this.keyPrefix + channel));
+  }
+
+  /** A Stream id above `0-0`, with `channel`'s tag or none; the event's id gets the tag. */
+  callerId(id: string, channel: string): string | undefined {
+    return parseCallerId(id, channelTag(this.keyPrefix + channel));
   }
 
   compareIds(a: string, b: string): number {
-    return compareStreamIds(a, b);
+    return compareChannelIds(a, b);
   }
 
   async close(): Promise<void> {
