@@ -15,7 +15,7 @@ describe.each(PLATFORMS)('the queue bound on %s', (platform) => {
   beforeAll(async () => {
     // The defaults: maxQueuedBytes 1 MiB, slowClientTimeout 1 s.
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, channels: { 'big/:topic': { historyBytes: 64 * MiB } } })],
+      imports: [SseModule.forRoot({ heartbeat: 0, channels: { 'big/:topic': { bytes: 64 * MiB } } })],
       controllers: [BacklogController],
     });
     broadcaster = t.app.get(SseBroadcaster);
@@ -121,7 +121,7 @@ describe.each(PLATFORMS)('the queue bound on %s', (platform) => {
   it('drops a stuck client at once when what it left unread from earlier turns passes 2 × the bound plus its largest write', async () => {
     // A timeout the test never reaches: only the ceiling can drop the client here.
     const patient = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, slowClientTimeout: 600_000 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, limits: { slowClientTimeout: 600_000 } })],
       controllers: [BacklogController],
     });
     const patientBroadcaster = patient.app.get(SseBroadcaster);

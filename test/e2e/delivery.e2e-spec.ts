@@ -24,7 +24,7 @@ describe.each(PLATFORMS)('delivery on %s', (platform) => {
       imports: [
         SseModule.forRoot({
           heartbeat: 0,
-          channels: { 'live/small': { history: 3 }, 'live/off': { history: 0 }, 'live/slow': { historyBytes: 64 * 1024 * 1024 } },
+          channels: { 'live/small': { size: 3 }, 'live/off': { size: 0 }, 'live/slow': { bytes: 64 * 1024 * 1024 } },
         }),
       ],
       controllers: [DeliveryController],

@@ -17,7 +17,7 @@ describe.each(PLATFORMS)('resuming under totalHistoryBytes on %s', (platform) =>
 
   beforeAll(async () => {
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, totalHistoryBytes: 16 * 1024 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, history: { totalBytes: 16 * 1024 } })],
       controllers: [BudgetController],
     });
     broadcaster = t.app.get(SseBroadcaster);

@@ -21,9 +21,7 @@ const LEASE = 900;
         SseModule.forRootAsync({
           useFactory: () => ({
             heartbeat: 0,
-            identify,
-            expiresAt,
-            presenceLeaveDelay: 100,
+            identities: { identify, expiresAt, presenceLeaveDelay: 100 },
             transport: new RedisTransport({ connection: redis.url, keyPrefix: 'ids:', presenceLease: LEASE }),
           }),
         }),

@@ -14,14 +14,14 @@ describe.each(PLATFORMS)('identities on %s', (platform) => {
 
   beforeAll(async () => {
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, identify, expiresAt, maxClientsPerIdentity: 3, presenceLeaveDelay: 150 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, identities: { identify, expiresAt, maxClientsPerIdentity: 3, presenceLeaveDelay: 150 } })],
       controllers: [IdentityController],
     });
     broadcaster = t.app.get(SseBroadcaster);
   });
   afterAll(() => t.close());
 
-  it('a stream ends when its credential expires — not before — with the closeEvent; the reconnect with the expired token gets 401', async () => {
+  it('a stream ends when its credential expires — not before — with the accessEnd event (sse-close); the reconnect with the expired token gets 401', async () => {
     const headers = token('ada', 300);
     const exp = Number(headers.authorization.split('.')[1]);
     const [room, me] = await Promise.all([open('/rooms/expiry', headers), open('/me', headers)]);
@@ -36,7 +36,7 @@ describe.each(PLATFORMS)('identities on %s', (platform) => {
     expect(again.body).toMatchObject({ statusCode: 401, message: 'The credential of this stream has expired: sign in again, then reconnect.' });
   });
 
-  it('disconnect(identity) ends every stream of that identity with the closeEvent; others and anonymous ones stay', async () => {
+  it('disconnect(identity) ends every stream of that identity with the accessEnd event (sse-close); others and anonymous ones stay', async () => {
     const [adaRoom, adaMe, bob, anonymous] = await Promise.all([
       open('/rooms/logout', token('ada')),
       open('/me', token('ada')),

@@ -8,7 +8,7 @@ import { DeliveryController } from '../src/delivery.controller.js';
 describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
   it('drops a channel whose clients are gone once historyTtl has passed; a client coming back later gets the reset event', async () => {
     const t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, historyTtl: 40 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, history: { ttl: 40 } })],
       controllers: [DeliveryController],
     });
     const registry = t.app.get(ChannelRegistry);
@@ -36,7 +36,7 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
 
   it('sends the shutdownEvent to every open stream before it ends, channel and per-client alike', async () => {
     const t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, shutdownEvent: 'server-restart' })],
+      imports: [SseModule.forRoot({ heartbeat: 0, events: { shutdown: 'server-restart' } })],
       controllers: [DeliveryController],
     });
     const streams = await Promise.all([

@@ -16,7 +16,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 async function metricsApp(platform: Platform, options: Omit<SseModuleOptions, 'global'> = {}): Promise<{ t: TestApp; otel: TestMetrics }> {
   const otel = new TestMetrics();
   const t = await createTestApp(platform, {
-    imports: [SseModule.forRoot({ heartbeat: 0, slowClientTimeout: 200, ...options, metrics: { meterProvider: otel.meterProvider } })],
+    imports: [SseModule.forRoot({ heartbeat: 0, ...options, limits: { slowClientTimeout: 200, ...options.limits }, metrics: { meterProvider: otel.meterProvider } })],
     controllers: [MetricsController],
   });
   return { t, otel };
@@ -171,7 +171,7 @@ describe.each(PLATFORMS)('metrics on %s', (platform) => {
   });
 
   it('counts refusals at maxClients (503), and the streams ended when the application shuts down', async () => {
-    const capped = await metricsApp(platform, { maxClients: 1 });
+    const capped = await metricsApp(platform, { limits: { maxClients: 1 } });
     let closed = false;
     try {
       const stream = await SseTestStream.open(capped.t.server, { path: '/rooms/1' });

@@ -79,7 +79,7 @@ describe.each(PLATFORMS)('SseModule on %s', (platform) => {
             inject: [ConfigService],
             useFactory: (config: ConfigService) => ({
               heartbeat: Number(config.get('SSE_HEARTBEAT_MS') ?? 15_000),
-              maxClients: Number(config.get('SSE_MAX_CLIENTS') ?? 10_000),
+              limits: { maxClients: Number(config.get('SSE_MAX_CLIENTS') ?? 10_000) },
               retry: Number(config.get('SSE_RETRY_MS') ?? 3_000),
             }),
           }),
@@ -241,13 +241,13 @@ describe('start-up checks of static options', () => {
 
   it('forRoot() refuses bad options, naming the option and the fix', () => {
     expect(() => SseModule.forRoot({ heartbeat: 1.5 })).toThrow(/Invalid SseModule options\.heartbeat 1\.5: it must be a non-negative integer/);
-    expect(() => SseModule.forRoot({ history: -1 })).toThrow(/SseModule options\.history -1/);
-    expect(() => SseModule.forRoot({ maxQueuedBytes: '1mb' as never })).toThrow(/maxQueuedBytes "1mb"/);
+    expect(() => SseModule.forRoot({ history: { size: -1 } })).toThrow(/SseModule options\.history\.size -1/);
+    expect(() => SseModule.forRoot({ limits: { maxQueuedBytes: '1mb' as never } })).toThrow(/limits\.maxQueuedBytes "1mb"/);
     expect(() => SseModule.forRoot({ retry: -3 })).toThrow(/SseModule options: Invalid SSE retry -3/);
-    expect(() => SseModule.forRoot({ resetEvent: 'a\nb' })).toThrow(/Invalid SSE resetEvent "a\\nb"/);
-    expect(() => SseModule.forRoot({ shutdownEvent: 'bye\r' })).toThrow(/Invalid SSE shutdownEvent "bye\\r"/);
-    expect(() => SseModule.forRoot({ historyTtl: -1 })).toThrow(/SseModule options\.historyTtl -1/);
-    expect(() => SseModule.forRoot({ channels: { 'rooms/:id': { history: -2 } } })).toThrow(/SseModule options\.channels\["rooms\/:id"\]\.history -2/);
+    expect(() => SseModule.forRoot({ events: { reset: 'a\nb' } })).toThrow(/Invalid SSE events\.reset "a\\nb"/);
+    expect(() => SseModule.forRoot({ events: { shutdown: 'bye\r' } })).toThrow(/Invalid SSE events\.shutdown "bye\\r"/);
+    expect(() => SseModule.forRoot({ history: { ttl: -1 } })).toThrow(/SseModule options\.history\.ttl -1/);
+    expect(() => SseModule.forRoot({ channels: { 'rooms/:id': { size: -2 } } })).toThrow(/SseModule options\.channels\["rooms\/:id"\]\.size -2/);
     expect(() => SseModule.forRoot({ hearbeat: 5 } as never)).toThrow(/Unknown option "hearbeat" in SseModule options/);
   });
 
@@ -258,14 +258,14 @@ describe('start-up checks of static options', () => {
         route(): void {}
       }
       return Bad;
-    }).toThrow(/@SseChannel\(\) on Bad\.route: Invalid SSE event "a\\nb": it must not contain CR or LF/);
+    }).toThrow(/@SseChannel\(\) on Bad\.route options: Invalid SSE event "a\\nb": it must not contain CR or LF/);
     expect(() => {
       class Bad {
         @SseChannel('x', { retry: -1 })
         route(): void {}
       }
       return Bad;
-    }).toThrow(/Bad\.route: Invalid SSE retry -1/);
+    }).toThrow(/Bad\.route options: Invalid SSE retry -1/);
     expect(() => {
       class Bad {
         @SseChannel('x', { channel: '' })

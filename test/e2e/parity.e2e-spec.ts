@@ -133,12 +133,12 @@ const waiting = { subscribed: 0, tornDown: 0 };
 
 @Controller('delay')
 class DelayController {
-  @SseChannel('zero', { maxHeaderDelay: 0 })
+  @SseChannel('zero', { firstValueTimeout: 0 })
   zero() {
     return throwError(() => new NotFoundException('no such feed'));
   }
 
-  @SseChannel('quiet', { maxHeaderDelay: 30, event: 'late' })
+  @SseChannel('quiet', { firstValueTimeout: 30, event: 'late' })
   quiet() {
     return quiet;
   }
@@ -155,7 +155,7 @@ class DelayController {
 describe.each(PLATFORMS)('maxHeaderDelay on %s', (platform) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0, maxClients: 1 })], controllers: [DelayController] });
+    t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0, limits: { maxClients: 1 } })], controllers: [DelayController] });
   });
   afterAll(() => t.close());
 

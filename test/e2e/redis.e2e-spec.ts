@@ -62,7 +62,7 @@ const hasRedis = redisServerAvailable();
         SseModule.forRootAsync({
           useFactory: () => ({
             heartbeat: 0,
-            channels: { 'live/small': { history: 5 }, 'live/backlog': { history: 5000 } },
+            channels: { 'live/small': { size: 5 }, 'live/backlog': { size: 5000 } },
             ...options,
             transport: new RedisTransport({ connection: redis.url, keyPrefix }),
           }),

@@ -18,7 +18,7 @@ describe.each(PLATFORMS)('runs: finite channels on %s', (platform) => {
   const channel = (id: string) => `runs/${platform}-${id}`;
 
   beforeAll(async () => {
-    t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0, historyTtl: 300 })], controllers: [RunsController] });
+    t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0, history: { ttl: 300 } })], controllers: [RunsController] });
     broadcaster = t.app.get(SseBroadcaster);
     registry = t.app.get(ChannelRegistry);
   });

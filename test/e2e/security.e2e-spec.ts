@@ -174,7 +174,7 @@ describe.each(PLATFORMS)('maxClients on %s', (platform) => {
 
   beforeAll(async () => {
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, maxClients: 3, retry: 2000 })],
+      imports: [SseModule.forRoot({ heartbeat: 0, limits: { maxClients: 3 }, retry: 2000 })],
       controllers: [ProfileController],
     });
     broadcaster = t.app.get(SseBroadcaster);

@@ -35,7 +35,7 @@ class UsersController {
   }
 
   /** This route serializes its own way. */
-  @SseChannel('raw', { serialize: (data) => ({ only: (data as UserDto).name }) })
+  @SseChannel('raw', { transform: (data) => ({ only: (data as UserDto).name }) })
   raw() {
     return of(ada());
   }
@@ -45,7 +45,7 @@ describe.each(PLATFORMS)('serialize (hiding @Exclude() fields) on %s', (platform
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 0, serialize: (data) => instanceToPlain(data) })],
+      imports: [SseModule.forRoot({ heartbeat: 0, transform: (data) => instanceToPlain(data) })],
       controllers: [UsersController],
     });
   });
@@ -80,8 +80,8 @@ describe.each(PLATFORMS)('serialize (hiding @Exclude() fields) on %s', (platform
   });
 
   it('refuses a serialize that is not a function, naming it', () => {
-    expect(() => SseModule.forRoot({ serialize: 'instanceToPlain' as never })).toThrow(
-      /Invalid SseModule options\.serialize "instanceToPlain": pass a function \(data\) => data/,
+    expect(() => SseModule.forRoot({ transform: 'instanceToPlain' as never })).toThrow(
+      /Invalid SseModule options\.transform "instanceToPlain": pass a function \(data\) => data/,
     );
   });
 });

@@ -11,7 +11,7 @@ export class TicksController {
 }
 
 @Module({
-  imports: [SseModule.forRoot({ heartbeat: 0, maxClients: 100 })],
+  imports: [SseModule.forRoot({ heartbeat: 0, limits: { maxClients: 100 } })],
   controllers: [TicksController],
 })
 export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown {

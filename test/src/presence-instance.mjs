@@ -15,7 +15,7 @@ Module({
   imports: [
     SseModule.forRoot({
       heartbeat: 0,
-      identify: (request) => request.headers['x-user'],
+      identities: { identify: (request) => request.headers['x-user'] },
       transport: new RedisTransport({ connection: url, keyPrefix, presenceLease: Number(lease) }),
     }),
   ],

@@ -84,7 +84,7 @@ describe.each(PLATFORMS)('lifecycle under load on %s', (platform) => {
 
   it(`${CYCLES} connect/disconnect cycles leave nothing behind (heap and channel maps back to baseline)`, async () => {
     const t = await createTestApp(platform, {
-      imports: [SseModule.forRoot({ heartbeat: 15_000, channels: { 'live/:topic': { history: 0 } } })],
+      imports: [SseModule.forRoot({ heartbeat: 15_000, channels: { 'live/:topic': { size: 0 } } })],
       controllers: [DeliveryController],
     });
     const registry = t.app.get(ChannelRegistry);

@@ -167,7 +167,7 @@ describe('the metrics option', () => {
   it('records to the global MeterProvider an SDK registered, or to the one passed; the channels option names templates', async () => {
     const global = new TestMetrics();
     otelMetrics.setGlobalMeterProvider(global.meterProvider);
-    const fromGlobal = await createSseMetrics(resolveModuleOptions({ channels: { 'users/:id': { history: 10 } } }));
+    const fromGlobal = await createSseMetrics(resolveModuleOptions({ channels: { 'users/:id': { size: 10 } } }));
     expect(fromGlobal).toBeInstanceOf(SseMetrics);
     fromGlobal!.published('users/1', undefined, undefined);
     expect((await global.collect()).value('sse.events.published', { 'sse.channel.template': 'users/:id' })).toBe(1);

@@ -8,7 +8,7 @@ import { fakeConnection } from '../src/fakes.js';
 
 describe('ChannelRegistry (in memory)', () => {
   const registry = (options = {}) => {
-    const created = new ChannelRegistry(resolveModuleOptions({ historyTtl: 1000, ...options }));
+    const created = new ChannelRegistry(resolveModuleOptions({ history: { ttl: 1000 }, ...options }));
     void created.onModuleInit();
     return created;
   };
@@ -16,7 +16,7 @@ describe('ChannelRegistry (in memory)', () => {
   afterEach(() => jest.useRealTimers());
 
   it('keeps a channel with history after a publish, and drops one with history 0 at once', async () => {
-    const r = registry({ channels: { 'off/:id': { history: 0 } } });
+    const r = registry({ channels: { 'off/:id': { size: 0 } } });
     await r.publish('kept', 'x', undefined, undefined);
     await r.publish('off/1', 'x', undefined, undefined);
     expect(r.get('kept')?.feed.keepsHistory).toBe(true);
@@ -57,7 +57,7 @@ describe('ChannelRegistry: nothing after a channel\'s end', () => {
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   it('appends no presence leave (nor any publish) to an in-memory channel after its end', async () => {
-    const r = new ChannelRegistry(resolveModuleOptions({ presenceLeaveDelay: 100 }));
+    const r = new ChannelRegistry(resolveModuleOptions({ identities: { presenceLeaveDelay: 100 } }));
     await r.onModuleInit();
     r.presence.addTemplate((name) => name === 'run/1');
     const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);

@@ -52,12 +52,11 @@ describe('ChannelSettingsResolver', () => {
   it('an exact name wins over a pattern, the first matching pattern over later ones, the module\'s settings otherwise', () => {
     const resolver = new ChannelSettingsResolver(
       resolveModuleOptions({
-        history: 50,
-        historyBytes: 5000,
+        history: { size: 50, bytes: 5000 },
         channels: {
-          'rooms/:id': { history: 10 },
-          'rooms/lobby': { history: 500 },
-          ':any/:id': { history: 1, historyBytes: 100 },
+          'rooms/:id': { size: 10 },
+          'rooms/lobby': { size: 500 },
+          ':any/:id': { size: 1, bytes: 100 },
         },
       }),
     );
@@ -73,16 +72,16 @@ describe('the channels option: one template rule with routes', () => {
   // Defect: keys with a ":param" inside a segment were taken (and matched
   // nothing a route could name) although the decorator refuses them.
   it.each(['user-:id', 'a:b', 'rooms/x:id', 'bad\nname'])('refuses the key %j at start-up, naming it', (key) => {
-    expect(() => resolveModuleOptions({ channels: { [key]: { history: 1 } } })).toThrow(/^SseModule options\.channels: /);
+    expect(() => resolveModuleOptions({ channels: { [key]: { size: 1 } } })).toThrow(/^SseModule options\.channels: /);
   });
 
   it('names the rule and the fix', () => {
-    expect(() => resolveModuleOptions({ channels: { 'user-:id': { history: 1 } } })).toThrow(
+    expect(() => resolveModuleOptions({ channels: { 'user-:id': { size: 1 } } })).toThrow(
       'SseModule options.channels: the channel name "user-:id" has "user-:id": a ":param" must be a whole "/"-separated segment',
     );
   });
 
   it('takes whole-segment params and plain names', () => {
-    expect(() => resolveModuleOptions({ channels: { 'users/:id': { history: 1 }, 'news-2024': { history: 2 } } })).not.toThrow();
+    expect(() => resolveModuleOptions({ channels: { 'users/:id': { size: 1 }, 'news-2024': { size: 2 } } })).not.toThrow();
   });
 });
