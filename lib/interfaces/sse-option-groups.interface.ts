@@ -21,13 +21,16 @@ export interface SseHistoryOptions {
   bytes?: number;
   /**
    * How long, in ms, a channel without clients keeps its history for clients
-   * that come back: counted from when its last client left (or from its
-   * first publish, if it never had one), not renewed by publishes; a client
-   * joining stops it. Then the history is gone, and a client reconnecting
-   * with an id from it gets the reset event. The same on both transports: in
-   * memory the channel is dropped; on Redis the channel's Stream expires when
-   * no instance has a client on it. Bounds the memory of many short-lived
-   * channels (`users/:id`, `rooms/:id`). 0 keeps idle channels for good.
+   * that come back; then the history is gone, and a client reconnecting with
+   * an id from it gets the reset event. Bounds the memory of many
+   * short-lived channels (`users/:id`, `rooms/:id`). 0 keeps history for good.
+   *
+   * In memory: counted from when the channel's last client left (or from
+   * its creation, if it never had one); publishes do not renew it; a client
+   * joining stops it. With `RedisTransport` (for now): the channel's Stream
+   * expires `ttl` after its last publish, whether or not clients are
+   * connected — a quiet channel with clients loses its history too, and a
+   * channel without clients keeps it as long as events keep coming.
    * (Was `historyTtl`.)
    * @default 600000 (10 minutes)
    */
@@ -145,7 +148,7 @@ export interface SseIdentityOptions {
 
 /**
  * `SseModule.forRoot({ events })`: the names of the events the library
- * itself sends. Published events may use none of `end`.
+ * itself sends. Published events may not use the name of `end`.
  *
  * @publicApi
  */
