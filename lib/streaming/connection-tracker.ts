@@ -23,7 +23,7 @@ export interface CappedRoute {
 /** A place under the caps, or which cap refused it. */
 export type Reservation =
   | { readonly slot: StreamSlot; readonly refused?: undefined }
-  | { readonly refused: 'max_clients' | 'max_clients_per_identity'; readonly cap: number };
+  | { readonly refused: 'max_clients' | 'max_clients_per_identity'; readonly cap: number; readonly slot?: undefined };
 
 /**
  * Every stream of this instance, from the request that reserves its place to

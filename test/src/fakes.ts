@@ -29,6 +29,29 @@ export class FakeResponse extends EventEmitter {
     return true;
   }
 
+  /** What writeHead() was given (the opener's headers). */
+  status: number | undefined = undefined;
+  readonly headers: Record<string, unknown> = {};
+
+  get headersSent(): boolean {
+    return false;
+  }
+
+  get writableEnded(): boolean {
+    return this.ended;
+  }
+
+  writeHead(status: number, headers: Record<string, unknown> = {}): this {
+    this.status = status;
+    Object.assign(this.headers, headers);
+    return this;
+  }
+
+  setHeader(name: string, value: unknown): this {
+    this.headers[name.toLowerCase()] = value;
+    return this;
+  }
+
   flushHeaders(): void {
     this.headersFlushed = true;
   }
@@ -80,6 +103,17 @@ export function fakeConnection(
   const request = { method: 'GET', url: '/test', socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
   const connection = new SseConnection(request, response as unknown as ServerResponse, eventName, maxQueuedBytes, watch, identity, undefined, owner);
   return { connection, response };
+}
+
+/** A raw request as the opener reads it. */
+export function fakeRequest(init: { method?: string; headers?: Record<string, string>; url?: string } = {}): IncomingMessage {
+  return {
+    method: init.method ?? 'GET',
+    url: init.url ?? '/test',
+    headers: init.headers ?? {},
+    httpVersionMajor: 1,
+    socket: { destroyed: false, remoteAddress: '127.0.0.1' },
+  } as unknown as IncomingMessage;
 }
 
 /** A session on a fake response; `released` counts how often its slot was given back. */

@@ -40,7 +40,7 @@ describe('LocalFeed', () => {
 
   it('finds what a client missed by exact id; tells an evicted id of its own from an unknown one', () => {
     const feed = new LocalFeed({ ...settings, history: 2 }, undefined, new Sink());
-    const ids = ['a', 'b', 'c', 'd'].map((data) => feed.publish(data, undefined));
+    const ids = ['a', 'b', 'c', 'd'].map((data) => feed.publish(data, undefined)!);
     expect(feed.missed(ids[3])).toEqual({ events: [] });
     expect(feed.missed(ids[2])).toMatchObject({ events: [{ id: ids[3] }] });
     expect(feed.missed(ids[0])).toEqual({ events: [], reset: 'history-exceeded' });
@@ -52,7 +52,7 @@ describe('LocalFeed', () => {
 
   it('calls an id of its own epoch that it never issued (ahead of its last, or not its form) unknown, not evicted', () => {
     const feed = new LocalFeed({ ...settings, history: 2 }, undefined, new Sink());
-    const ids = ['a', 'b', 'c', 'd', 'e'].map((data) => feed.publish(data, undefined));
+    const ids = ['a', 'b', 'c', 'd', 'e'].map((data) => feed.publish(data, undefined)!);
     const epoch = ids[0].slice(0, -'-1'.length);
     expect(ids[4]).toBe(`${epoch}-5`);
     expect(feed.missed(`${epoch}-2`)).toEqual({ events: [], reset: 'history-exceeded' });
@@ -65,8 +65,8 @@ describe('LocalFeed', () => {
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     try {
       const [a, b] = [new LocalFeed(settings, undefined, new Sink()), new LocalFeed(settings, undefined, new Sink())];
-      const aIds = ['a1', 'a2'].map((data) => a.publish(data, undefined));
-      const bIds = ['b1', 'b2'].map((data) => b.publish(data, undefined));
+      const aIds = ['a1', 'a2'].map((data) => a.publish(data, undefined)!);
+      const bIds = ['b1', 'b2'].map((data) => b.publish(data, undefined)!);
       expect(aIds[0]).not.toBe(bIds[0]);
       expect(b.missed(aIds[0])).toEqual({ events: [], reset: 'unknown-id' });
       expect(a.missed(bIds[0])).toEqual({ events: [], reset: 'unknown-id' });
