@@ -302,7 +302,7 @@ describe('the schema option', () => {
     ['null', null, 'null'],
     ['an instance', new Date(0), '"1970-01-01T00:00:00.000Z"'],
   ])('refuses %s, naming the option and the fix', (_, schema, quoted) => {
-    expect(declare(schema)).toThrow(`Invalid @SseChannel() on Routes.stream option schema ${quoted}: ${fix}`);
+    expect(declare(schema)).toThrow(`Invalid @SseChannel() on Routes.stream options.schema ${quoted}: ${fix}`);
   });
 
   it('takes a class or a plain object (also one without a prototype)', () => {
