@@ -1,4 +1,4 @@
-// How long a stream request beyond maxClients takes to be refused (503 with
+// How long a stream request beyond limits.maxClients takes to be refused (503 with
 // Retry-After, before any SSE header), with the cap's streams open, against
 // a plain JSON route of the same app as the baseline — Express and Fastify.
 //   npm run build && node bench/cap.mjs [streams=10000] [requests=2000]
@@ -24,7 +24,7 @@ const clientScript = fileURLToPath(new URL('../test/src/many-clients.mjs', impor
 const StreamController = routeController('stream', () => undefined, SseChannel('capped'));
 const PingController = routeController('ping', () => ({ ok: true }), Get('ping'));
 class CapModule {}
-Module({ imports: [SseModule.forRoot({ heartbeat: 0, maxClients: streams })], controllers: [StreamController, PingController] })(CapModule);
+Module({ imports: [SseModule.forRoot({ heartbeat: 0, limits: { maxClients: streams } })], controllers: [StreamController, PingController] })(CapModule);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function timed(port, path, expected) {
@@ -90,7 +90,7 @@ for (const platform of ['express', 'fastify']) {
   const { refused, ping } = await measure(platform);
   const [r50, r99, p50, p99] = [quantile(refused, 0.5), quantile(refused, 0.99), quantile(ping, 0.5), quantile(ping, 0.99)];
   console.log(
-    `${platform}: with ${streams} streams open, a stream request beyond maxClients is refused in p50 ${r50.toFixed(3)} ms / p99 ${r99.toFixed(3)} ms; ` +
+    `${platform}: with ${streams} streams open, a stream request beyond limits.maxClients is refused in p50 ${r50.toFixed(3)} ms / p99 ${r99.toFixed(3)} ms; ` +
       `a plain JSON route: p50 ${p50.toFixed(3)} ms / p99 ${p99.toFixed(3)} ms (refusal / plain: ${(r50 / p50).toFixed(2)}× at p50)`,
   );
 }

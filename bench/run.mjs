@@ -51,14 +51,14 @@ const SERVERS = {
   "Nest @Sse() + Subject": { script: here('servers/nest-sse.mjs'), args: [], path: '/feed' },
   'sse-channel (express)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed' },
   'sse-channel (fastify)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed' },
-  // The same with the slow-client rule on, as users run it (default maxQueuedBytes 1 MiB):
+  // The same with the slow-client rule on, as users run it (default limits.maxQueuedBytes 1 MiB):
   // a client that keeps reading is never dropped, and the rule costs little.
   'sse-channel (express, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
   'sse-channel (fastify, queue bound on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_QUEUE_BOUND: 'default' } },
   // With an OpenTelemetry SDK registered: the library's metrics recorded.
   'sse-channel (express, metrics on)': { script: here('servers/sse-channel.mjs'), args: ['express'], path: '/feed', env: { SSE_BENCH_METRICS: '1' } },
   'sse-channel (fastify, metrics on)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_METRICS: '1' } },
-  // Every stream identified (identify: one identity per client), for the memory per client.
+  // Every stream identified (identities.identify: one identity per client), for the memory per client.
   'sse-channel (fastify, identities)': { script: here('servers/sse-channel.mjs'), args: ['fastify'], path: '/feed', env: { SSE_BENCH_IDENTIFY: '1' } },
   // instances: app processes sharing the channels on Redis; memory: the
   // one-instance, in-memory row it is compared with.

@@ -15,10 +15,9 @@ export class AppModule {
       imports: [
         SseModule.forRoot({
           heartbeat: 15_000,
-          history: 200,
+          history: { size: 200 },
           // The chat room's presence and "everyone but the sender" use it.
-          identify: sampleIdentity,
-          presenceLeaveDelay: 2000,
+          identities: { identify: sampleIdentity, presenceLeaveDelay: 2000 },
           // One transport per application: register() runs once per app.
           transport: options.redisUrl ? new RedisTransport({ connection: options.redisUrl, keyPrefix: 'sse-sample:' }) : undefined,
         }),

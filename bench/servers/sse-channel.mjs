@@ -16,17 +16,19 @@ const redisUrl = process.argv[3];
 
 const FeedController = routeController('feed', () => undefined, SseChannel('feed'));
 class AppModule {}
-// In memory, history 0: the baselines keep none either. On Redis the Stream
+// In memory, history.size 0: the baselines keep none either. On Redis the Stream
 // keeps 1 000 events, as a user who wants replay across instances would
 // (which only makes the Redis run's comparison with memory harder).
-// maxQueuedBytes 0: the bench's client reads as fast as it can, and the
+// limits.maxQueuedBytes 0: the bench's client reads as fast as it can, and the
 // baselines have no bound; SSE_BENCH_QUEUE_BOUND=default keeps the default bound.
-const bound = process.env.SSE_BENCH_QUEUE_BOUND === 'default' ? {} : { maxQueuedBytes: 0 };
+const limits = process.env.SSE_BENCH_QUEUE_BOUND === 'default' ? {} : { limits: { maxQueuedBytes: 0 } };
 // SSE_BENCH_IDENTIFY=1: every stream has an identity of its own (the client's port).
-const identities = process.env.SSE_BENCH_IDENTIFY ? { identify: (request) => `client-${(request.raw ?? request).socket.remotePort}` } : {};
+const identities = process.env.SSE_BENCH_IDENTIFY
+  ? { identities: { identify: (request) => `client-${(request.raw ?? request).socket.remotePort}` } }
+  : {};
 const options = redisUrl
-  ? { heartbeat: 0, history: 1000, ...bound, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
-  : { heartbeat: 0, history: 0, ...bound, ...identities };
+  ? { heartbeat: 0, history: { size: 1000 }, ...limits, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
+  : { heartbeat: 0, history: { size: 0 }, ...limits, ...identities };
 Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
 // SSE_BENCH_METRICS=1: an OpenTelemetry SDK registered first, as an operator
