@@ -2,7 +2,7 @@ export { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
 export { SseChannelHandle } from './broadcaster/sse-channel-handle.js';
 export * from './decorators/index.js';
 export * from './interfaces/index.js';
-export type { ChannelStats as SseChannelStats } from './streaming/channel.js';
+export type { ChannelStats as SseChannelStats } from './channel/channel.interfaces.js';
 export type { SseTotals } from './broadcaster/sse-totals.interface.js';
 export { SseModule } from './sse.module.js';
 export { withSseItemSchemas, type SseOpenApiDocument } from './openapi/sse-item-schemas.js';
@@ -12,7 +12,7 @@ export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
 export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
-export { SseTransportError } from './transport/sse-transport.interface.js';
+export { SseTransportError } from './interfaces/sse-transport.interface.js';
 export type {
   SseTransport,
   SseTransportAudience,
@@ -21,4 +21,4 @@ export type {
   SseTransportHost,
   SseTransportPublish,
   SseTransportRead,
-} from './transport/sse-transport.interface.js';
+} from './interfaces/sse-transport.interface.js';

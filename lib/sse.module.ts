@@ -13,8 +13,8 @@ import { SSE_METRICS_PROVIDER } from './metrics/sse-metrics.provider.js';
 import { resolveModuleOptions } from './options/module-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import * as messages from './sse.messages.js';
-import { ChannelRegistry } from './streaming/channel-registry.js';
-import { ConnectionTracker } from './streaming/connection-tracker.js';
+import { ChannelRegistry } from './registry/channel-registry.js';
+import { ConnectionTracker } from './tracker/connection-tracker.js';
 import { StreamOpener } from './session/stream-opener.js';
 
 const PROVIDERS: Provider[] = [SSE_METRICS_PROVIDER, ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseHealthIndicator, SseRoutesExplorer];

@@ -3,7 +3,7 @@ import { Subscription, type Observable } from 'rxjs';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import type { ChannelRegistry } from '../streaming/channel-registry.js';
+import type { ChannelRegistry } from '../registry/channel-registry.js';
 import { resolveConnectOptions } from '../options/broadcaster-options.js';
 import { SseEncodingError } from '../wire/encoder.js';
 import { messageFields, messageId } from '../wire/message.js';

@@ -1,10 +1,10 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { SseMessage } from '../interfaces/sse-message.interface.js';
-import { ChannelRegistry } from '../streaming/channel-registry.js';
-import type { Audience } from '../streaming/audience.js';
-import { ConnectionTracker } from '../streaming/connection-tracker.js';
-import type { ChannelStats } from '../streaming/channel.js';
+import { ChannelRegistry } from '../registry/channel-registry.js';
+import type { Audience } from '../model/audience.js';
+import { ConnectionTracker } from '../tracker/connection-tracker.js';
+import type { ChannelStats } from '../channel/channel.interfaces.js';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { SseEncodingError, serializeData } from '../wire/encoder.js';

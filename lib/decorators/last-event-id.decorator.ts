@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { readLastEventId } from '../streaming/open-event-stream.js';
+import { readLastEventId } from '../connection/open-event-stream.js';
 
 /**
  * The id of the last event the client saw — its `Last-Event-ID` header (read

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import { SSE_MODULE_OPTIONS } from '../sse.constants.js';
-import { ChannelRegistry } from '../streaming/channel-registry.js';
-import { ConnectionTracker } from '../streaming/connection-tracker.js';
-import type { SseTransport } from '../transport/sse-transport.interface.js';
+import { ChannelRegistry } from '../registry/channel-registry.js';
+import { ConnectionTracker } from '../tracker/connection-tracker.js';
+import type { SseTransport } from '../interfaces/sse-transport.interface.js';
 import type { SseHealthDetails, SseHealthIndicatorResult } from './sse-health-indicator-result.interface.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
-import type { SseTransport } from '../transport/sse-transport.interface.js';
+import type { SseTransport } from './sse-transport.interface.js';
 import type { SseMetricsOptions } from './sse-metrics-options.interface.js';
 import type { SseChannelSettings, SseEventNames, SseHistoryOptions, SseIdentityOptions, SseLimitsOptions } from './sse-option-groups.interface.js';
 

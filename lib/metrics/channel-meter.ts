@@ -1,3 +1,4 @@
+import type { ChannelCounter } from '../model/meters.js';
 import type { SseHistogram, SseMetricAttributes } from '../interfaces/sse-metrics-options.interface.js';
 import type { ResetReason } from '../model/reset-reason.js';
 
@@ -32,7 +33,7 @@ export class TemplateTally {
  * clock read per event, one more per turn when the batch is written, none
  * per client.
  */
-export class ChannelMeter {
+export class ChannelMeter implements ChannelCounter {
   private stamps: number[] = [];
 
   constructor(

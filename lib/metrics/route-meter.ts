@@ -1,5 +1,6 @@
 import type { SseCounter, SseMetricAttributes } from '../interfaces/sse-metrics-options.interface.js';
 import type { CloseReason } from '../model/close-reason.js';
+import type { RefusalReason, StreamMeter } from '../model/meters.js';
 
 /** The instruments of streams. */
 export interface StreamInstruments {
@@ -9,14 +10,12 @@ export interface StreamInstruments {
   readonly refused: SseCounter;
 }
 
-/** Why a stream request was refused before it opened (its status: 401, 429, 503, 503). */
-export type RefusalReason = 'expired' | 'max_clients_per_identity' | 'max_clients' | 'unavailable';
 
 /**
  * The metrics of the streams of one route (`http.route`, the path template
  * as the framework matched it): one object per route, shared by its streams.
  */
-export class RouteMeter {
+export class RouteMeter implements StreamMeter {
   /** Bytes written to its streams (after the headers): added to on each write, read when metrics are collected. */
   bytes = 0;
   readonly attributes: SseMetricAttributes;

@@ -9,6 +9,7 @@ import type {
 } from '../interfaces/sse-metrics-options.interface.js';
 import { ChannelMeter, TemplateTally } from './channel-meter.js';
 import { ChannelTemplates } from './channel-templates.js';
+import type { ChannelCounter, Meters, TransportOperation } from '../model/meters.js';
 import { httpRoute, RouteMeter, type StreamInstruments } from './route-meter.js';
 
 export const METER_NAME = 'nestjs-sse-channel';
@@ -17,8 +18,6 @@ const INT = 0;
 /** Publish-to-write delay buckets, in seconds: 0.1 ms to 10 s. */
 const DELAY_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** What a transport could not do: publish, read history, subscribe to a channel, or keep its connection. */
-export type TransportOperation = 'publish' | 'read' | 'subscribe' | 'connection';
 
 type Observation = { observe(value: number, attributes?: SseMetricAttributes): void };
 
@@ -34,7 +33,7 @@ type Observation = { observe(value: number, attributes?: SseMetricAttributes): v
  * and turn, not per client). Attributes are bounded: the route's path
  * template, the channel's template, the event name, a reason.
  */
-export class SseMetrics implements OnApplicationShutdown {
+export class SseMetrics implements Meters, OnApplicationShutdown {
   /** The declared channel names and templates (routes, the `channels` option). */
   readonly templates = new ChannelTemplates();
   private readonly routes = new Map<string, RouteMeter>();
@@ -63,14 +62,18 @@ export class SseMetrics implements OnApplicationShutdown {
     this.observeTallies(meter);
   }
 
+  declareTemplate(template: string): void {
+    this.templates.add(template);
+  }
+
   /** The metrics of a new channel: its template's sums and its own publish times. */
   channel(name: string): ChannelMeter {
     return new ChannelMeter(this.tally(this.templates.of(name)), this.delay);
   }
 
   /** One event published to `channel` (whose meter is given when this instance has the channel). */
-  published(channel: string, meter: ChannelMeter | undefined, event: string | undefined): void {
-    (meter?.tally ?? this.tally(this.templates.of(channel))).publish(event);
+  published(channel: string, counter: ChannelCounter | undefined, event: string | undefined): void {
+    ((counter as ChannelMeter | undefined)?.tally ?? this.tally(this.templates.of(channel))).publish(event);
   }
 
   /** The metrics of a request's route, by its path template (`fallback` where the framework does not tell). */

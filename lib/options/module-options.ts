@@ -30,7 +30,7 @@ import {
   DEFAULT_TOTAL_HISTORY_BYTES,
 } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import type { SseTransport } from '../transport/sse-transport.interface.js';
+import type { SseTransport } from '../interfaces/sse-transport.interface.js';
 import {
   boolean,
   count,

@@ -4,10 +4,10 @@
  * known keys, the "did you mean" of a typo, the deprecated names and the
  * resolved type all come from the table; nothing here knows an option.
  */
-import { Logger } from '@nestjs/common';
-import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
+import { closest } from '../util/closest.js';
 import { assertEventName, assertRetry } from '../wire/encoder.js';
+import { warnDeprecated } from './deprecation.js';
 
 /** How a failed check is thrown (the broadcaster's options throw `SseEncodingError`). */
 export type OptionError = (message: string) => Error;
@@ -241,53 +241,9 @@ function moveDeprecated(schema: Schema, aliases: readonly Alias[], options: Reco
       delete moved[was];
     }
     moved[key] = inner === undefined ? value : { ...(isObject(moved[key]) ? moved[key] : {}), [inner]: value };
-    warnDeprecated(at, was, path);
+    warnDeprecated(at.label, at.prefix, was, path);
   }
   return moved;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-const warned = new Set<string>();
-const logger = new Logger(SSE_LOGGER_CONTEXT);
-
-/** One warning per deprecated name per process (not per application, never per request). */
-function warnDeprecated(at: OptionsAt, was: string, path: readonly string[]): void {
-  const key = `${at.label} ${at.prefix}.${was}`;
-  if (!warned.has(key)) {
-    warned.add(key);
-    logger.warn(messages.deprecatedOption(at.label, at.prefix, was, path));
-  }
-}
-
-/** (Tests only: forget which deprecation warnings were given.) */
-export function forgetDeprecationWarnings(): void {
-  warned.clear();
-}
-
-/** The known key nearest to a typo, if one is near enough to be meant. */
-export function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.ceil(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length];
-}

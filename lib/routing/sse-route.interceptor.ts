@@ -12,7 +12,7 @@ import {
 import { finalize, mergeMap, type Observable } from 'rxjs';
 import { SSE_LOGGER_CONTEXT } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import { rawResponse } from '../streaming/open-event-stream.js';
+import { rawResponse } from '../connection/open-event-stream.js';
 import { StreamOpener } from '../session/stream-opener.js';
 import { refuseParamValues } from '../model/channel-template.js';
 import { provideSseSignal } from './sse-signal.js';

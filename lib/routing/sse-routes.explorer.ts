@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { SSE_LOGGER_CONTEXT, SSE_ROUTE_METADATA } from '../sse.constants.js';
 import { PATH_METADATA, pathParams } from './path-params.js';
 import * as messages from '../sse.messages.js';
-import { ChannelRegistry } from '../streaming/channel-registry.js';
+import { ChannelRegistry } from '../registry/channel-registry.js';
 import { channelTemplatesMeet, parseChannelTemplate, templateMatches, templateParams } from '../model/channel-template.js';
 import type { SseRouteDefinition } from './sse-route.js';
 
@@ -97,7 +97,7 @@ export class SseRoutesExplorer implements OnModuleInit {
     const routes = this.channelRoutes();
     for (const { route } of routes) {
       // Metrics count its channels under the template (`rooms/:id`), never under their names.
-      this.registry.metrics?.templates.add(route.channel!);
+      this.registry.metrics?.declareTemplate(route.channel!);
       if (route.presence) {
         // Its channels have presence on every instance, whether or not a client of it is here.
         const segments = route.segments!;

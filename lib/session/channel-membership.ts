@@ -1,8 +1,8 @@
 import type { CloseReason } from '../model/close-reason.js';
-import type { Channel } from '../streaming/channel.js';
-import type { SseConnection } from '../streaming/connection.js';
-import type { Cursor } from '../streaming/feed.js';
-import type { Presence } from '../streaming/presence.js';
+import type { Channel } from '../channel/channel.js';
+import type { SseConnection } from '../connection/connection.js';
+import type { Cursor } from '../feed/feed.js';
+import type { Presence } from '../presence/presence.js';
 import type { SessionSubscription } from './stream-session.js';
 
 /**

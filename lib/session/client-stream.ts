@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
 import { encodeFrame } from '../wire/encoder.js';
 import { toFrameParts, type DataPreparer } from '../wire/message.js';
-import type { SseConnection } from '../streaming/connection.js';
+import type { SseConnection } from '../connection/connection.js';
 
 /**
  * The text of the `error` frame a client gets when its stream fails after the

@@ -10,14 +10,13 @@ import {
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
-import type { RefusalReason } from '../metrics/route-meter.js';
-import type { SseMetrics } from '../metrics/sse-metrics.js';
+import type { Meters, RefusalReason } from '../model/meters.js';
 import { SSE_LOGGER_CONTEXT, SSE_METRICS, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import { ChannelRegistry } from '../streaming/channel-registry.js';
-import { ConnectionTracker } from '../streaming/connection-tracker.js';
-import { FROM_START } from '../streaming/feed.js';
-import { answerNoContent, openEventStream, rawRequest, rawResponse, readLastEventId } from '../streaming/open-event-stream.js';
+import { ChannelRegistry } from '../registry/channel-registry.js';
+import { ConnectionTracker } from '../tracker/connection-tracker.js';
+import { FROM_START } from '../feed/feed.js';
+import { answerNoContent, openEventStream, rawRequest, rawResponse, readLastEventId } from '../connection/open-event-stream.js';
 import { encodeRetry } from '../wire/encoder.js';
 import { ChannelMembership } from './channel-membership.js';
 import { ClientStream } from './client-stream.js';
@@ -41,7 +40,7 @@ export class StreamOpener {
     @Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions,
     private readonly tracker: ConnectionTracker,
     private readonly registry: ChannelRegistry,
-    @Optional() @Inject(SSE_METRICS) private readonly metrics?: SseMetrics | null,
+    @Optional() @Inject(SSE_METRICS) private readonly metrics?: Meters | null,
   ) {}
 
   /**

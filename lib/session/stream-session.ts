@@ -1,9 +1,10 @@
 import type { ServerResponse, IncomingMessage } from 'node:http';
-import type { RouteMeter } from '../metrics/route-meter.js';
+import type { StreamMeter } from '../model/meters.js';
 import type { CloseReason } from '../model/close-reason.js';
-import type { BacklogWatch } from '../streaming/backlog-watch.js';
-import { SseConnection, type ConnectionOwner } from '../streaming/connection.js';
-import type { StreamSlot } from './stream-slot.js';
+import type { BacklogWatch } from '../connection/backlog-watch.js';
+import { SseConnection, type ConnectionOwner } from '../connection/connection.js';
+import type { StreamSlot } from '../tracker/stream-slot.js';
+import type { SessionRegistry, TrackedSession } from '../tracker/tracked-session.js';
 
 /**
  * What a session is subscribed to: a channel (with its presence), or the
@@ -13,11 +14,6 @@ export interface SessionSubscription {
   leave(reason: CloseReason): void;
 }
 
-/** What the tracker does for open sessions: heartbeats, expiry, `disconnect()`, shutdown. */
-export interface SessionRegistry {
-  add(session: StreamSession): void;
-  remove(session: StreamSession, reason: CloseReason): void;
-}
 
 /** Everything a session is built with (decided before the headers went out). */
 export interface SessionInit {
@@ -33,7 +29,7 @@ export interface SessionInit {
   /** ms since the epoch */
   readonly expiresAt: number | undefined;
   /** The route's meter (`undefined`: metrics are off). */
-  readonly meter: RouteMeter | undefined;
+  readonly meter: StreamMeter | undefined;
   readonly watch: BacklogWatch | undefined;
 }
 
@@ -45,12 +41,12 @@ export interface SessionInit {
  * ended the connection (the client, the slow-client rule, expiry,
  * `disconnect()`, the channel's end, shutdown).
  */
-export class StreamSession implements ConnectionOwner {
+export class StreamSession implements ConnectionOwner, TrackedSession {
   readonly connection: SseConnection;
   readonly heartbeat: number;
   readonly expiresAt: number | undefined;
   private readonly slot: StreamSlot;
-  private readonly meter: RouteMeter | undefined;
+  private readonly meter: StreamMeter | undefined;
   private readonly subscriptions: SessionSubscription[] = [];
   private tracked = false;
 

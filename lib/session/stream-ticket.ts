@@ -1,5 +1,5 @@
 import * as messages from '../sse.messages.js';
-import type { StreamSlot } from './stream-slot.js';
+import type { StreamSlot } from '../tracker/stream-slot.js';
 
 /** What `reserve()` decided for a request: its place under the caps, who it is, when it expires. */
 export interface StreamTicket {

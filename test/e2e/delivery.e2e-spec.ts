@@ -2,7 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { EventSource } from 'eventsource';
 import { createParser } from 'eventsource-parser';
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
-import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
+import { ConnectionTracker } from '../../lib/tracker/connection-tracker.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { until } from '../src/until.js';

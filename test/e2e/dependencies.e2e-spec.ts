@@ -9,7 +9,7 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import { connect, type Socket } from 'node:net';
 import { map, type Observable } from 'rxjs';
 import { SseBroadcaster, SseChannel, SseModule } from '../../lib/index.js';
-import { chunkedSocket, writeChunk } from '../../lib/streaming/chunked-socket.js';
+import { chunkedSocket, writeChunk } from '../../lib/connection/chunked-socket.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { until } from '../src/until.js';
 

@@ -1,5 +1,5 @@
 import { SseBroadcaster, SseModule } from '../../lib/index.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ChannelRegistry } from '../../lib/registry/channel-registry.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS } from '../src/create-app.js';
 import { until } from '../src/until.js';

@@ -13,7 +13,7 @@ import {
 } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { SSE_MODULE_OPTIONS } from '../../lib/sse.constants.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ChannelRegistry } from '../../lib/registry/channel-registry.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
 import { Balancer } from '../src/balancer.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';

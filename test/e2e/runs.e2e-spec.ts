@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource';
 import request from 'supertest';
 import { of } from 'rxjs';
 import { SseBroadcaster, SseEncodingError, SseModule } from '../../lib/index.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ChannelRegistry } from '../../lib/registry/channel-registry.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
 import { FakeGeneration, generations, RunsController } from '../src/runs.controller.js';

@@ -1,7 +1,7 @@
 import { Controller, Injectable, UseGuards, type CanActivate } from '@nestjs/common';
 import request from 'supertest';
 import { SseBroadcaster, SseChannel, SseModule } from '../../lib/index.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import { ChannelRegistry } from '../../lib/registry/channel-registry.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type Platform, type TestApp } from '../src/create-app.js';
 import { LogCapture } from '../src/log-capture.js';

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BacklogWatch } from '../../lib/streaming/backlog-watch.js';
-import { SseConnection, type ConnectionOwner } from '../../lib/streaming/connection.js';
-import { StreamSession, type SessionInit, type SessionRegistry } from '../../lib/session/stream-session.js';
-import { StreamSlot } from '../../lib/session/stream-slot.js';
-import type { ChannelFeed, Cursor, FeedSink, Missed } from '../../lib/streaming/feed.js';
-import type { ChannelEvent } from '../../lib/streaming/history.js';
+import type { BacklogWatch } from '../../lib/connection/backlog-watch.js';
+import { SseConnection, type ConnectionOwner } from '../../lib/connection/connection.js';
+import { StreamSession, type SessionInit } from '../../lib/session/stream-session.js';
+import type { SessionRegistry } from '../../lib/tracker/tracked-session.js';
+import { StreamSlot } from '../../lib/tracker/stream-slot.js';
+import type { ChannelFeed, Cursor, FeedSink, Missed } from '../../lib/feed/feed.js';
+import type { ChannelEvent } from '../../lib/feed/history.js';
 
 /**
  * A response without a socket: what is written stays queued (`writableLength`)

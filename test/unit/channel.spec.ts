@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { Channel } from '../../lib/streaming/channel.js';
-import { FROM_START } from '../../lib/streaming/feed.js';
+import { Channel } from '../../lib/channel/channel.js';
+import { FROM_START } from '../../lib/feed/feed.js';
 import { entry, fakeConnection, microtasks, ScriptedFeed } from '../src/fakes.js';
 
 function setup() {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { BacklogWatch } from '../../lib/streaming/backlog-watch.js';
-import { Heartbeat } from '../../lib/streaming/heartbeat.js';
+import { BacklogWatch } from '../../lib/connection/backlog-watch.js';
+import { Heartbeat } from '../../lib/tracker/heartbeat.js';
 import { fakeConnection, nextTurn } from '../src/fakes.js';
 
 const KiB = 1024;

@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
-import { FROM_START } from '../../lib/streaming/feed.js';
-import { HistoryBudget } from '../../lib/streaming/history-budget.js';
-import type { ChannelEvent } from '../../lib/streaming/history.js';
-import { LocalFeed } from '../../lib/streaming/local-feed.js';
-import { SharedFeed } from '../../lib/streaming/shared-feed.js';
+import { FROM_START } from '../../lib/feed/feed.js';
+import { HistoryBudget } from '../../lib/feed/history-budget.js';
+import type { ChannelEvent } from '../../lib/feed/history.js';
+import { LocalFeed } from '../../lib/feed/local-feed.js';
+import { SharedFeed } from '../../lib/feed/shared-feed.js';
 import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
-import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/transport/sse-transport.interface.js';
+import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/interfaces/sse-transport.interface.js';
 import { microtasks } from '../src/fakes.js';
 
 const settings = { history: 100, historyBytes: 1_000_000, resetEvent: 'sse-reset', endEvent: 'sse-end' };

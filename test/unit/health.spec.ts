@@ -7,9 +7,9 @@ import { redisHealth } from '../../lib/transport/redis/redis-health.js';
 import { RedisSubscriptions } from '../../lib/transport/redis/redis-subscriptions.js';
 import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';
 import type { RedisClientLike } from '../../lib/transport/redis/redis-transport-options.interface.js';
-import type { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
-import type { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
-import type { SseTransport, SseTransportHealth, SseTransportHost } from '../../lib/transport/sse-transport.interface.js';
+import type { ChannelRegistry } from '../../lib/registry/channel-registry.js';
+import type { ConnectionTracker } from '../../lib/tracker/connection-tracker.js';
+import type { SseTransport, SseTransportHealth, SseTransportHost } from '../../lib/interfaces/sse-transport.interface.js';
 
 const tracker = { count: 7 } as ConnectionTracker;
 const registry = { size: 3 } as ChannelRegistry;

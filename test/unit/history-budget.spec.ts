@@ -1,5 +1,5 @@
-import { HistoryBudget } from '../../lib/streaming/history-budget.js';
-import { EventHistory, type ChannelEvent } from '../../lib/streaming/history.js';
+import { HistoryBudget } from '../../lib/feed/history-budget.js';
+import { EventHistory, type ChannelEvent } from '../../lib/feed/history.js';
 
 const event = (id: string, size = 100): ChannelEvent => ({ id, event: undefined, body: 'x'.repeat(size) });
 /** The ids a history still holds, oldest first (read off its private array: the test looks inside). */

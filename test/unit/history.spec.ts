@@ -1,4 +1,4 @@
-import { EventHistory, type ChannelEvent } from '../../lib/streaming/history.js';
+import { EventHistory, type ChannelEvent } from '../../lib/feed/history.js';
 
 const event = (id: string, size = 10): ChannelEvent => ({ id, event: undefined, body: 'x'.repeat(size) });
 

@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
-import { ExpiryTimer } from '../../lib/streaming/expiry-timer.js';
-import { IdentityIndex } from '../../lib/streaming/identity-index.js';
-import { LocalPresenceStore, Presence } from '../../lib/streaming/presence.js';
-import { isFor } from '../../lib/streaming/audience.js';
+import { ExpiryTimer } from '../../lib/util/expiry-timer.js';
+import { IdentityIndex } from '../../lib/tracker/identity-index.js';
+import { LocalPresenceStore, Presence } from '../../lib/presence/presence.js';
+import { isFor } from '../../lib/model/audience.js';
 import { fakeConnection } from '../src/fakes.js';
 
 const flush = () => new Promise<void>((resolve) => jest.requireActual<typeof import('node:timers')>('node:timers').setImmediate(resolve));

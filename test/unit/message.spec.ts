@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { from } from 'rxjs';
 import { ChannelSources } from '../../lib/broadcaster/channel-sources.js';
-import type { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
+import type { ChannelRegistry } from '../../lib/registry/channel-registry.js';
 import { isSseMessage, toFrameParts } from '../../lib/wire/message.js';
 import { encodeFrame } from '../../lib/wire/encoder.js';
 

@@ -6,8 +6,8 @@ import { httpRoute } from '../../lib/metrics/route-meter.js';
 import { SseMetrics } from '../../lib/metrics/sse-metrics.js';
 import { createSseMetrics } from '../../lib/metrics/sse-metrics.provider.js';
 import { resolveModuleOptions } from '../../lib/options/module-options.js';
-import { Channel } from '../../lib/streaming/channel.js';
-import type { ChannelEvent } from '../../lib/streaming/history.js';
+import { Channel } from '../../lib/channel/channel.js';
+import type { ChannelEvent } from '../../lib/feed/history.js';
 import { entry, fakeConnection, fakeSession, microtasks, ScriptedFeed } from '../src/fakes.js';
 import { TestMetrics } from '../src/test-metrics.js';
 

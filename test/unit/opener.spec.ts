@@ -4,9 +4,9 @@ import { of, throwError } from 'rxjs';
 import { resolveModuleOptions } from '../../lib/options/module-options.js';
 import { StreamOpener } from '../../lib/session/stream-opener.js';
 import type { StreamRoute } from '../../lib/session/stream-route.js';
-import { Channel } from '../../lib/streaming/channel.js';
-import type { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
-import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
+import { Channel } from '../../lib/channel/channel.js';
+import type { ChannelRegistry } from '../../lib/registry/channel-registry.js';
+import { ConnectionTracker } from '../../lib/tracker/connection-tracker.js';
 import type { SseModuleOptions } from '../../lib/interfaces/sse-module-options.interface.js';
 import { entry, fakeRequest, FakeResponse, microtasks, ScriptedFeed } from '../src/fakes.js';
 

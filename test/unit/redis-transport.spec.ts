@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';
 import type { RedisClientLike } from '../../lib/transport/redis/redis-transport-options.interface.js';
-import { SseTransportError } from '../../lib/transport/sse-transport.interface.js';
+import { SseTransportError } from '../../lib/interfaces/sse-transport.interface.js';
 
 /** An ioredis client that has lost its connection: it must not be asked to queue anything. */
 class LostClient extends EventEmitter {

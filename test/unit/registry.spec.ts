@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { FROM_START, type Missed } from '../../lib/streaming/feed.js';
-import { ChannelRegistry } from '../../lib/streaming/channel-registry.js';
-import { IdleSweeper } from '../../lib/streaming/idle-sweeper.js';
+import { FROM_START, type Missed } from '../../lib/feed/feed.js';
+import { ChannelRegistry } from '../../lib/registry/channel-registry.js';
+import { IdleSweeper } from '../../lib/registry/idle-sweeper.js';
 import { resolveModuleOptions } from '../../lib/options/module-options.js';
 import { fakeConnection } from '../src/fakes.js';
 

@@ -1,6 +1,6 @@
 import { channelTemplatesMeet, parseChannelTemplate, refuseParamValues } from '../../lib/model/channel-template.js';
 import { resolveChannelName, type SseRouteDefinition } from '../../lib/routing/sse-route.js';
-import { ChannelSettingsResolver } from '../../lib/streaming/channel-settings.js';
+import { ChannelSettingsResolver } from '../../lib/channel/channel-settings.js';
 import { resolveModuleOptions } from '../../lib/options/module-options.js';
 
 const route = (channel: string, path = channel): SseRouteDefinition => {

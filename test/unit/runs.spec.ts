@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { EndedChannels } from '../../lib/streaming/ended-channels.js';
-import { IdleWatch } from '../../lib/streaming/idle-watch.js';
+import { EndedChannels } from '../../lib/registry/ended-channels.js';
+import { IdleWatch } from '../../lib/registry/idle-watch.js';
 
 describe('EndedChannels', () => {
   beforeEach(() => jest.useFakeTimers());

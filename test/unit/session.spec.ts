@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import type { RouteMeter } from '../../lib/metrics/route-meter.js';
 import type { CloseReason } from '../../lib/model/close-reason.js';
-import type { SessionRegistry, StreamSession } from '../../lib/session/stream-session.js';
-import { StreamSlot } from '../../lib/session/stream-slot.js';
+import type { SessionRegistry, TrackedSession } from '../../lib/tracker/tracked-session.js';
+import { StreamSlot } from '../../lib/tracker/stream-slot.js';
 import { fakeSession } from '../src/fakes.js';
 
 /** Records, in order, everything a session does on its way out. */
@@ -10,7 +10,7 @@ function recorder() {
   const steps: string[] = [];
   const registry: SessionRegistry = {
     add: () => steps.push('tracker add'),
-    remove: (_session: StreamSession, reason: CloseReason) => steps.push(`tracker remove ${reason}`),
+    remove: (_session: TrackedSession, reason: CloseReason) => steps.push(`tracker remove ${reason}`),
   };
   const meter = {
     opened: () => steps.push('meter opened'),

@@ -1,6 +1,6 @@
 import { channelTag, compareChannelIds, parseCallerId, parseChannelId } from '../../lib/transport/redis/channel-id.js';
 import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
-import { EventHistory, type ChannelEvent } from '../../lib/streaming/history.js';
+import { EventHistory, type ChannelEvent } from '../../lib/feed/history.js';
 
 describe('Redis stream ids', () => {
   it('parses "<ms>-<seq>" into its canonical form and refuses anything else', () => {

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { SseModuleOptions } from '../../lib/interfaces/sse-module-options.interface.js';
 import { resolveModuleOptions } from '../../lib/options/module-options.js';
-import { ConnectionTracker } from '../../lib/streaming/connection-tracker.js';
+import { ConnectionTracker } from '../../lib/tracker/connection-tracker.js';
 import { fakeSession } from '../src/fakes.js';
 
 function setup(options: SseModuleOptions = {}) {

@@ -1,7 +1,7 @@
 import * as messages from '../../sse.messages.js';
 import { TurnBatcher } from '../../util/turn-batcher.js';
 import { SseEncodingError } from '../../wire/encoder.js';
-import { SseTransportError, type SseTransportPublish } from '../sse-transport.interface.js';
+import { SseTransportError, type SseTransportPublish } from '../../interfaces/sse-transport.interface.js';
 import { channelTag, parseCallerId, streamIdOf } from './channel-id.js';
 import { PUBLISH_SCRIPT } from './redis-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';

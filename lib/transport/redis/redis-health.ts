@@ -1,4 +1,4 @@
-import type { SseTransportHealth } from '../sse-transport.interface.js';
+import type { SseTransportHealth } from '../../interfaces/sse-transport.interface.js';
 
 /** What the health view needs of the subscription connection. */
 interface SubscriptionsView {

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { SseTransportHost } from '../sse-transport.interface.js';
+import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 import { channelTag, withTag } from './channel-id.js';
 import { parseAudience } from './stream-entry.js';

@@ -10,14 +10,14 @@ import {
   type SseTransportHost,
   type SseTransportPublish,
   type SseTransportRead,
-} from '../sse-transport.interface.js';
+} from '../../interfaces/sse-transport.interface.js';
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
 import { redisHealth } from './redis-health.js';
 import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
-import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from '../../options/redis-transport-options.js';
+import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { toRead } from './stream-entry.js';
 import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdOf, withTag } from './channel-id.js';

@@ -1,4 +1,4 @@
-import type { SseTransportEvent, SseTransportRead } from '../sse-transport.interface.js';
+import type { SseTransportEvent, SseTransportRead } from '../../interfaces/sse-transport.interface.js';
 import { withTag } from './channel-id.js';
 import { compareStreamIds } from './stream-id.js';
 

@@ -1,8 +1,8 @@
 import { withEventName } from '../wire/encoder.js';
-import type { ChannelMeter } from '../metrics/channel-meter.js';
-import type { SseConnection } from './connection.js';
-import { isFor } from './audience.js';
-import type { ChannelEvent } from './history.js';
+import type { ChannelCounter } from '../model/meters.js';
+import type { SseConnection } from '../connection/connection.js';
+import { isFor } from '../model/audience.js';
+import type { ChannelEvent } from '../feed/history.js';
 
 /** What a stream of one identity gets of a turn's events: their frames, and how many. */
 interface IdentityFrames {
@@ -67,7 +67,7 @@ export class LiveClients {
    * group (`to` / `except`). With metrics, the frames written are counted
    * per group (per identity when targeted), never per client.
    */
-  deliver(events: readonly ChannelEvent[], meter?: ChannelMeter): void {
+  deliver(events: readonly ChannelEvent[], meter?: ChannelCounter): void {
     const targeted = events.some((entry) => entry.audience !== undefined);
     let frames = 0;
     for (const [eventName, group] of this.groups) {

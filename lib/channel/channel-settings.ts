@@ -1,5 +1,5 @@
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
-import type { ChannelSettings } from './feed.js';
+import type { ChannelSettings } from '../feed/feed.js';
 
 interface Pattern {
   readonly regex: RegExp;

@@ -3,7 +3,7 @@ import type { Backlogged, BacklogWatch } from './backlog-watch.js';
 import type { Socket } from 'node:net';
 import { chunkedSocket, writeChunk } from './chunked-socket.js';
 import { currentTurn } from './event-loop-turn.js';
-import type { RouteMeter } from '../metrics/route-meter.js';
+import type { StreamMeter } from '../model/meters.js';
 import type { CloseReason, ServerCloseReason } from '../model/close-reason.js';
 
 
@@ -54,7 +54,7 @@ export class SseConnection implements Backlogged {
     /** Who the stream belongs to (the `identify` option); `undefined`: anonymous. */
     readonly identity: string | undefined = undefined,
     /** Its route's metrics, which count the bytes written (`undefined`: metrics are off). */
-    readonly meter: RouteMeter | undefined = undefined,
+    readonly meter: StreamMeter | undefined = undefined,
     /** Told once when the stream ends, for whatever reason: its stream's session. */
     private owner: ConnectionOwner | undefined = undefined,
   ) {

@@ -1,4 +1,4 @@
-import type { SseMetrics } from '../metrics/sse-metrics.js';
+import type { Meters } from '../model/meters.js';
 import * as messages from '../sse.messages.js';
 import {
   SseTransportError,
@@ -6,11 +6,11 @@ import {
   type SseTransportEvent,
   type SseTransportHost,
   type SseTransportPublish,
-} from '../transport/sse-transport.interface.js';
+} from '../interfaces/sse-transport.interface.js';
 import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
-import { LocalPresenceStore, type PresenceStore } from './presence.js';
+import { LocalPresenceStore, type PresenceStore } from '../presence/presence.js';
 import { SharedFeed, type ReadFailure } from './shared-feed.js';
 
 /**
@@ -30,7 +30,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     private readonly onControl: (message: string) => void,
     private readonly onPresenceSwept: (channel: string, identity: string) => void,
     /** Counts what the transport could not do (`undefined`: metrics are off). */
-    private readonly metrics?: SseMetrics,
+    private readonly metrics?: Meters,
   ) {}
 
   presenceStore(): PresenceStore {

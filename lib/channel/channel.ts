@@ -1,17 +1,15 @@
 import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
-import type { ChannelMeter } from '../metrics/channel-meter.js';
+import type { ChannelCounter } from '../model/meters.js';
 import type { CloseReason } from '../model/close-reason.js';
-import type { SseConnection } from './connection.js';
-import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed } from './feed.js';
+import type { SseConnection } from '../connection/connection.js';
+import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed } from '../feed/feed.js';
 import type { ResetReason } from '../model/reset-reason.js';
-import type { ChannelEvent } from './history.js';
+import type { ChannelEvent } from '../feed/history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 import { LiveClients } from './live-clients.js';
 import { replaySlice } from './replay-slice.js';
 import type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
-
-export type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
 
 /**
  * One named channel on this instance: its clients, grouped by their route's
@@ -47,7 +45,7 @@ export class Channel implements FeedSink {
     feed: (sink: FeedSink) => ChannelFeed,
     private readonly hooks: ChannelHooks<Channel>,
     /** Its metrics (`undefined`: metrics are off). */
-    readonly meter?: ChannelMeter,
+    readonly meter?: ChannelCounter,
   ) {
     this.feed = feed(this);
   }
@@ -120,9 +118,7 @@ export class Channel implements FeedSink {
     if (!this.live.delete(connection) && !this.catchingUp.delete(connection)) {
       return;
     }
-    if (reason === 'slow') {
-      this.counters.droppedSlow++;
-    }
+    if (reason === 'slow') this.counters.droppedSlow++;
     if (--this.clients === 0) {
       this.batch?.clear();
       this.meter?.dropped();
@@ -214,13 +210,7 @@ export class Channel implements FeedSink {
   private sendReset(connection: SseConnection, lastEventId: string, reason: ResetReason): void {
     this.counters.resets++;
     this.meter?.reset(reason);
-    connection.write(
-      encodeFrame({
-        event: this.events.resetEvent,
-        id: this.feed.lastId,
-        data: JSON.stringify({ reason, lastEventId, channel: this.name }),
-      }),
-    );
+    connection.write(encodeFrame({ event: this.events.resetEvent, id: this.feed.lastId, data: JSON.stringify({ reason, lastEventId, channel: this.name }) }));
   }
 
   /**

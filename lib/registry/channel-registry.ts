@@ -8,7 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
-import type { SseMetrics } from '../metrics/sse-metrics.js';
+import type { Meters } from '../model/meters.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import {
   MAX_ENDED_REMEMBERED,
@@ -19,19 +19,20 @@ import {
   SSE_MODULE_OPTIONS,
 } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
-import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
-import type { Audience } from './audience.js';
-import { Channel, type ChannelHooks } from './channel.js';
-import { ChannelSettingsResolver } from './channel-settings.js';
-import type { ChannelFeed, ChannelLookup, FeedSource } from './feed.js';
+import type { SseTransportPublish } from '../interfaces/sse-transport.interface.js';
+import type { Audience } from '../model/audience.js';
+import { Channel } from '../channel/channel.js';
+import type { ChannelHooks } from '../channel/channel.interfaces.js';
+import { ChannelSettingsResolver } from '../channel/channel-settings.js';
+import type { ChannelFeed, ChannelLookup, FeedSource } from '../feed/feed.js';
 import { EndedChannels } from './ended-channels.js';
-import { HistoryBudget } from './history-budget.js';
+import { HistoryBudget } from '../feed/history-budget.js';
 import { ControlMessages } from './control-messages.js';
 import { IdleWatches } from './idle-watch.js';
-import { Presence } from './presence.js';
+import { Presence } from '../presence/presence.js';
 import { IdleSweeper } from './idle-sweeper.js';
-import { LocalFeeds } from './local-feeds.js';
-import { SharedFeeds } from './shared-feeds.js';
+import { LocalFeeds } from '../feed/local-feeds.js';
+import { SharedFeeds } from '../feed/shared-feeds.js';
 
 /**
  * The channels of this instance by name: created on first use, kept while
@@ -67,7 +68,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   constructor(
     @Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions,
     /** The OpenTelemetry instruments (`null`: metrics are off). */
-    @Optional() @Inject(SSE_METRICS) readonly metrics?: SseMetrics | null,
+    @Optional() @Inject(SSE_METRICS) readonly metrics?: Meters | null,
   ) {
     this.settings = new ChannelSettingsResolver(options);
     this.historyBudget = new HistoryBudget(options.history.totalBytes);

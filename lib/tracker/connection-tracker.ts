@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { CloseReason } from '../model/close-reason.js';
-import type { SessionRegistry, StreamSession } from '../session/stream-session.js';
-import { StreamSlot } from '../session/stream-slot.js';
+import type { SessionRegistry, TrackedSession } from './tracked-session.js';
+import { StreamSlot } from './stream-slot.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import { SSE_LOGGER_CONTEXT, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { encodeFrame } from '../wire/encoder.js';
-import { BacklogWatch } from './backlog-watch.js';
-import { ExpiryTimer } from './expiry-timer.js';
+import { BacklogWatch } from '../connection/backlog-watch.js';
+import { ExpiryTimer } from '../util/expiry-timer.js';
 import { Heartbeat } from './heartbeat.js';
 import { IdentityIndex } from './identity-index.js';
 
@@ -38,10 +38,10 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   /** The shared timer of the slow-client rule. */
   readonly backlogWatch: BacklogWatch;
   /** The streams of each identity (reserved or open), for caps and `disconnect()`. */
-  private readonly identities = new IdentityIndex<StreamSession>();
+  private readonly identities = new IdentityIndex<TrackedSession>();
   /** One timer for every stream's expiry. */
-  private readonly expiries = new ExpiryTimer<StreamSession>((session) => this.cutOff(session, 'expired'));
-  private readonly sessions = new Set<StreamSession>();
+  private readonly expiries = new ExpiryTimer<TrackedSession>((session) => this.cutOff(session, 'expired'));
+  private readonly sessions = new Set<TrackedSession>();
   /** Places taken: streams open, and requests whose stream has not opened yet. */
   private places = 0;
   private refused = 0;
@@ -118,7 +118,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   }
 
   /** An open session: heartbeats reach it, it may expire, `disconnect()` and shutdown end it. */
-  add(session: StreamSession): void {
+  add(session: TrackedSession): void {
     this.sessions.add(session);
     this.heartbeat.add(session.connection, session.heartbeat);
     if (session.identity !== undefined) {
@@ -130,7 +130,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   }
 
   /** A session closed: nothing of it stays here (an expiry still due is skipped when it comes). */
-  remove(session: StreamSession, reason: CloseReason): void {
+  remove(session: TrackedSession, reason: CloseReason): void {
     this.sessions.delete(session);
     this.heartbeat.remove(session.connection, session.heartbeat);
     if (session.identity !== undefined) {
@@ -155,7 +155,7 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
   }
 
   /** Ends a stream after the `closeEvent` (its credential expired, or was revoked). */
-  private cutOff(session: StreamSession, reason: 'expired' | 'revoked'): void {
+  private cutOff(session: TrackedSession, reason: 'expired' | 'revoked'): void {
     if (!session.closed) {
       session.end(encodeFrame({ event: this.options.events.accessEnd, data: JSON.stringify({ reason }) }), reason);
     }

@@ -1,4 +1,4 @@
-import { MinHeap } from './min-heap.js';
+import { MinHeap } from '../util/min-heap.js';
 
 /** What the budget needs of one channel's history. */
 export interface BudgetedHistory {

@@ -1,5 +1,5 @@
 import { HEARTBEAT_FRAME } from '../wire/encoder.js';
-import type { SseConnection } from './connection.js';
+import type { SseConnection } from '../connection/connection.js';
 
 interface Beat {
   readonly timer: NodeJS.Timeout;

@@ -1,4 +1,4 @@
-import type { SseTransport, SseTransportEvent } from '../transport/sse-transport.interface.js';
+import type { SseTransport, SseTransportEvent } from '../interfaces/sse-transport.interface.js';
 import { encodeEventBody } from '../wire/encoder.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';

@@ -1,6 +1,6 @@
-import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
+import type { SseTransportPublish } from '../interfaces/sse-transport.interface.js';
 import type { ChannelEvent } from './history.js';
-import type { PresenceStore } from './presence.js';
+import type { PresenceStore } from '../presence/presence.js';
 
 import type { ResetReason } from '../model/reset-reason.js';
 

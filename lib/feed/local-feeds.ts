@@ -1,10 +1,10 @@
 import * as messages from '../sse.messages.js';
-import type { SseTransportPublish } from '../transport/sse-transport.interface.js';
+import type { SseTransportPublish } from '../interfaces/sse-transport.interface.js';
 import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelLookup, ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { LocalFeed } from './local-feed.js';
-import { LocalPresenceStore, type PresenceStore } from './presence.js';
+import { LocalPresenceStore, type PresenceStore } from '../presence/presence.js';
 
 /**
  * Channels in this process (the default): a publish goes straight to the

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { encodeEventBody } from '../wire/encoder.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
-import type { Audience } from './audience.js';
+import type { Audience } from '../model/audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
 

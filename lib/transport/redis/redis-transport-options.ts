@@ -1,10 +1,10 @@
 /**
  * The schema of `new RedisTransport(options)`: checked when it is created.
  */
-import * as messages from '../sse.messages.js';
-import { PRESENCE_LEASE_MS } from '../transport/redis/redis-presence.js';
-import type { RedisClientLike, RedisTransportOptions } from '../transport/redis/redis-transport-options.interface.js';
-import { custom, resolveOptions, type Resolved, type SchemaOf } from './schema.js';
+import * as messages from '../../sse.messages.js';
+import { PRESENCE_LEASE_MS } from './redis-presence.js';
+import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
+import { custom, resolveOptions, type Resolved, type SchemaOf } from '../../options/schema.js';
 
 
 const REDIS = {

@@ -1,4 +1,4 @@
-import { ExpiryTimer } from './expiry-timer.js';
+import { ExpiryTimer } from '../util/expiry-timer.js';
 
 /** Where presence is kept: this process, or the transport (every instance). */
 export interface PresenceStore {

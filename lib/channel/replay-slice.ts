@@ -1,6 +1,6 @@
 import { withEventName } from '../wire/encoder.js';
-import { isFor } from './audience.js';
-import type { ChannelEvent } from './history.js';
+import { isFor } from '../model/audience.js';
+import type { ChannelEvent } from '../feed/history.js';
 
 /** The next part of a replay to one client. */
 export interface ReplaySlice {

@@ -1,4 +1,4 @@
-import type { Audience } from './audience.js';
+import type { Audience } from '../model/audience.js';
 import type { BudgetedHistory, HistoryBudget } from './history-budget.js';
 
 /** One published event as a channel keeps it: encoded once, written to every client. */

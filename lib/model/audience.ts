@@ -1,11 +1,12 @@
-import type { SseTransportAudience } from '../transport/sse-transport.interface.js';
-
 /**
  * Who an event is for (`publish(…, { to, except })`), as identities: `to`
  * only these (never anonymous streams), `except` all but these (anonymous
  * ones included). Kept with the event, so replay applies it too.
  */
-export type Audience = SseTransportAudience;
+export interface Audience {
+  readonly to?: readonly string[];
+  readonly except?: readonly string[];
+}
 
 /** Whether a stream of `identity` (undefined: anonymous) gets an event for `audience`. */
 export function isFor(audience: Audience | undefined, identity: string | undefined): boolean {
