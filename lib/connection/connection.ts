@@ -160,8 +160,7 @@ export class SseConnection implements Backlogged {
 
   /**
    * Ends the stream from the server side, after what was written so far.
-   * On shutdown the keep-alive connection is closed too, so that the
-   * server's close() need not wait for it to idle out.
+   * On shutdown, an HTTP/2 client's session is told to open nothing new.
    */
   end(lastChunk?: string | Buffer, reason: ServerCloseReason = 'server'): void {
     if (this.closed) {
@@ -174,7 +173,9 @@ export class SseConnection implements Backlogged {
     }
     this.finish(reason);
     if (closeSocket) {
-      // Node closes the connection once this response has gone out.
+      // (A hint only: once the headers are out, Node 20 has decided keep-alive; the
+      // connection is closed by app.close()'s closeIdleConnections() — pinned in
+      // test/e2e/dependencies.e2e-spec.ts.)
       this.response.shouldKeepAlive = false;
     }
     this.response.end();
