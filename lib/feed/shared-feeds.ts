@@ -25,6 +25,8 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
 
   constructor(
     private readonly transport: SseTransport,
+    /** Milliseconds a channel without clients on any instance keeps its history (`history.ttl`), for the transport. */
+    readonly historyTtl: number,
     private readonly budget: HistoryBudget,
     private readonly onReadFailure: ReadFailure,
     private readonly onControl: (message: string) => void,

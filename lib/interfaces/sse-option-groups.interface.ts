@@ -25,12 +25,11 @@ export interface SseHistoryOptions {
    * an id from it gets the reset event. Bounds the memory of many
    * short-lived channels (`users/:id`, `rooms/:id`). 0 keeps history for good.
    *
-   * In memory: counted from when the channel's last client left (or from
-   * its creation, if it never had one); publishes do not renew it; a client
-   * joining stops it. With `RedisTransport` (for now): the channel's Stream
-   * expires `ttl` after its last publish, whether or not clients are
-   * connected — a quiet channel with clients loses its history too, and a
-   * channel without clients keeps it as long as events keep coming.
+   * Counted from when the channel's last client left (or from when it was
+   * created — with `RedisTransport`, first published to — if it never had
+   * one); publishes do not renew it; a client joining stops it. With
+   * `RedisTransport` a channel has clients while any instance has one on it,
+   * and its Stream expires `ttl` after the last one left.
    * (Was `historyTtl`.)
    * @default 600000 (10 minutes)
    */

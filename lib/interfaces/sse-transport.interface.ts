@@ -38,7 +38,7 @@ export interface SseTransportPublish {
   readonly id: string | undefined;
   /** Events the channel's history keeps (the `history` option, per channel). */
   readonly history: number;
-  /** Milliseconds an idle channel's history is kept (`historyTtl`; 0 for good). */
+  /** Milliseconds a channel without clients keeps its history (`history.ttl`; 0 for good); also the host's `historyTtl`. */
   readonly historyTtl: number;
   /** The end event's name (`endEvent`): once a channel's newest event is one, it takes no more. */
   readonly endEvent: string;
@@ -87,6 +87,13 @@ export interface SseTransportHost {
   presenceSwept(channel: string, identity: string): void;
   /** The transport's connection failed or was lost (counted in the `sse.transport.errors` metric). */
   connectionError?(error: unknown): void;
+  /**
+   * Milliseconds a channel without clients — on any instance: subscribed by
+   * none — keeps its history (`history.ttl`); 0 keeps it for good. Counted
+   * from the last unsubscribe (or, for a channel nobody subscribed to, its
+   * first publish); publishes do not renew it, and a subscribe stops it.
+   */
+  readonly historyTtl?: number;
 }
 
 /**

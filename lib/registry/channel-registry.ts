@@ -74,7 +74,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.historyBudget = new HistoryBudget(options.history.totalBytes);
     this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
-      ? new SharedFeeds(options.transport, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
+      ? new SharedFeeds(options.transport, options.history.ttl, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
           this.presence.announceSwept(channel, identity), this.metrics ?? undefined,
         )
       : new LocalFeeds(this, this.historyBudget);

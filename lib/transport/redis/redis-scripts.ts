@@ -29,10 +29,14 @@ export async function runScript(
 
 /**
  * Publishes one event: appends it to the channel's Stream, which assigns the
- * id, trims the Stream to the history bound, renews its expiry, and publishes
+ * id, trims the Stream to the history bound, and publishes
  * `<id>\n<event>\n<audience>\n<data>` to the channel's Pub/Sub channel — atomically, so
  * that every instance receives the events in id order. Refused ('ENDED')
  * when the Stream's newest entry is the end event: the channel has ended.
+ * With a ttl, the Stream expires only while no instance is subscribed to the
+ * channel (has clients on it): a publish removes the expiry when one is, and
+ * otherwise sets it only if there is none — publishes do not renew it (the
+ * countdown starts when the last instance unsubscribes: EXPIRE_UNWATCHED_SCRIPT).
  *
  * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
  * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
@@ -56,10 +60,29 @@ if ARGV[9] ~= '' then
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], unpack(fields))
 if ARGV[5] ~= '0' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  if redis.call('PUBSUB', 'NUMSUB', ARGV[1])[2] > 0 then
+    redis.call('PERSIST', KEYS[1])
+  elseif redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  end
 end
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[9] .. '\\n' .. ARGV[7])
 return id
+`);
+
+/**
+ * An instance unsubscribed from a channel: if no instance is subscribed to
+ * it now (PUBSUB NUMSUB, in the script so that nothing comes between), the
+ * channel's Stream expires in ttl ms. An instance that subscribes after it
+ * removes the expiry again (PERSIST once subscribed).
+ *
+ * KEYS[1] the Stream (and the Pub/Sub channel's name). ARGV: ttl ms.
+ */
+export const EXPIRE_UNWATCHED_SCRIPT = script(`
+if redis.call('PUBSUB', 'NUMSUB', KEYS[1])[2] == 0 then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 0
 `);
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
+import type { HistoryExpiry } from './history-expiry.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 import { channelTag, withTag } from './channel-id.js';
 import { parseAudience } from './stream-entry.js';
@@ -29,7 +30,9 @@ function connected(client: RedisClientLike): Promise<void> {
  * The transport's subscription connection: the channels this instance has
  * clients on, each event handed to the host as it arrives, and the host told
  * when the connection is lost (events may be missed) and back (resubscribed:
- * every channel reads what it missed).
+ * every channel reads what it missed). Each subscription and unsubscription,
+ * once Redis has confirmed it, goes to `expiry` (the Streams of channels with
+ * clients do not expire).
  */
 export class RedisSubscriptions {
   /** Channels this instance is subscribed to. */
@@ -45,6 +48,7 @@ export class RedisSubscriptions {
     private readonly keyPrefix: string,
     private readonly host: SseTransportHost,
     private readonly logger: Logger,
+    private readonly expiry?: HistoryExpiry,
   ) {
     subscriber.on('message', this.onMessage);
     subscriber.on('ready', this.onReady);
@@ -68,13 +72,31 @@ export class RedisSubscriptions {
   async subscribe(channel: string): Promise<void> {
     this.channels.add(channel);
     await connected(this.subscriber);
+    if (!this.channels.has(channel)) {
+      return; // (unsubscribed meanwhile: nothing was sent)
+    }
     await this.subscriber.subscribe(this.keyPrefix + channel);
+    if (this.channels.has(channel)) {
+      this.expiry?.watched([channel]);
+    }
   }
 
   unsubscribe(channel: string): void {
-    if (this.channels.delete(channel) && this.subscriber.status === 'ready') {
-      this.subscriber.unsubscribe(this.keyPrefix + channel).catch(() => undefined);
+    if (!this.channels.delete(channel)) {
+      return;
     }
+    // (Without a connection, Redis has dropped its subscriptions already.)
+    const unsubscribed = this.subscriber.status === 'ready' ? this.subscriber.unsubscribe(this.keyPrefix + channel) : Promise.resolve();
+    unsubscribed.catch(() => undefined);
+    this.expiry?.unwatched(channel, unsubscribed);
+  }
+
+  /** Unsubscribes from every channel and waits, at most `ms`, for Redis to have heard of it (and of earlier ones). */
+  async unsubscribeAll(ms: number): Promise<void> {
+    for (const channel of [...this.channels]) {
+      this.unsubscribe(channel);
+    }
+    await this.expiry?.settle(ms);
   }
 
   close(): void {
@@ -132,6 +154,7 @@ export class RedisSubscriptions {
         }
         this.lost = false;
         this.logger.log(`Redis is back: resubscribed to ${topics.length} channel(s); reading what they missed.`);
+        this.expiry?.watched(this.channels);
         this.host.resume();
       },
       // The connection dropped again; the next 'ready' tries again.

@@ -11,6 +11,7 @@ import {
   type SseTransportPublish,
   type SseTransportRead,
 } from '../../interfaces/sse-transport.interface.js';
+import { HistoryExpiry } from './history-expiry.js';
 import { loadIoredis } from './load-ioredis.js';
 import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
 import { redisHealth } from './redis-health.js';
@@ -24,6 +25,8 @@ import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdO
 
 /** ioredis statuses of a client that had a connection and lost it. */
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
+/** How long close() waits for Redis to hear of the channels this instance left (their Streams' expiry). */
+const CLOSE_WAIT_MS = 2000;
 
 /**
  * Shares channels among every instance of the application through Redis
@@ -33,8 +36,9 @@ const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
  * the id of its Stream entry, given once by Redis, and the channel's tag
  * (`<ms>-<seq>.<tag>`, see channel-id.ts), so every instance and every client
  * sees the same id, and no channel takes another's ids for its own; the
- * Stream is the history (trimmed to `history` events, expiring after
- * `historyTtl` without publishes), so a client can resume on any instance,
+ * Stream is the history (trimmed to `history` events; expiring `history.ttl`
+ * after the last instance with clients on the channel unsubscribed, and not
+ * while one is: see history-expiry.ts), so a client can resume on any instance,
  * across restarts. A publish appends to
  * the Stream and publishes to the Pub/Sub channel of the same name in one
  * script, so every instance gets the events in id order; an instance
@@ -82,7 +86,8 @@ export class RedisTransport implements SseTransport {
     this.commands.on('close', this.onCommandsClose);
     const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
     subscriber.on('error', this.logError);
-    this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger);
+    const expiry = new HistoryExpiry(this.commands, this.keyPrefix, host.historyTtl ?? 0);
+    this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger, expiry);
     this.presence = new RedisPresence(
       () => this.commands,
       this.keyPrefix,
@@ -194,6 +199,8 @@ export class RedisTransport implements SseTransport {
   }
 
   async close(): Promise<void> {
+    // The channels left (their Streams' expiry starts) reach Redis before the connections close.
+    await this.subscriptions?.unsubscribeAll(CLOSE_WAIT_MS);
     const { commands, subscriptions } = this;
     this.presence?.stop();
     this.presence = undefined;
