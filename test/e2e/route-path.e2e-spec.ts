@@ -1,4 +1,5 @@
-import { Controller, VersioningType } from '@nestjs/common';
+import { Controller, Module, VersioningType } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
 import { SseBroadcaster, SseChannel, SseModule } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type Platform } from '../src/create-app.js';
@@ -54,6 +55,27 @@ describe.each(PLATFORMS)('the path-first @SseChannel() on %s', (platform) => {
       const stream = await SseTestStream.open(t.server, { path: '/api/v2/rooms/5' });
       t.app.get(SseBroadcaster).publish('rooms/5', 'v2');
       expect((await stream.waitForEvents(1))[0]).toMatchObject({ data: 'v2' });
+      await stream.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the default channel leaves out a RouterModule prefix (the controller\'s path and the route\'s only)', async () => {
+    @Controller('rooms')
+    class AdminRooms {
+      @SseChannel(':id')
+      room(): void {}
+    }
+    @Module({ controllers: [AdminRooms] })
+    class AdminModule {}
+    const t = await createTestApp(platform, {
+      imports: [SseModule.forRoot({ heartbeat: 0 }), AdminModule, RouterModule.register([{ path: 'admin', module: AdminModule }])],
+    });
+    try {
+      const stream = await SseTestStream.open(t.server, { path: '/admin/rooms/9' });
+      t.app.get(SseBroadcaster).publish('rooms/9', 'routed');
+      expect((await stream.waitForEvents(1))[0]).toMatchObject({ data: 'routed' });
       await stream.close();
     } finally {
       await t.close();
