@@ -29,7 +29,10 @@ export interface SseHistoryOptions {
    * created — with `RedisTransport`, first published to — if it never had
    * one); publishes do not renew it; a client joining stops it. With
    * `RedisTransport` a channel has clients while any instance has one on it,
-   * and its Stream expires `ttl` after the last one left.
+   * and its Stream expires `ttl` after the last one left; while watched, its
+   * expiry is kept at `ttl` + `presenceLease` by the instances subscribed to
+   * it, so a crashed instance's channels expire at most `ttl` +
+   * `presenceLease` after it died.
    * (Was `historyTtl`.)
    * @default 600000 (10 minutes)
    */

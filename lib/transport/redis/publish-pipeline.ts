@@ -11,11 +11,12 @@ const EXACT_TRIM_BELOW = 100;
 
 /**
  * The publish script's arguments for `request` (its key first) and the tag
- * of the channel's ids (the script's reply is the Stream id, without it).
+ * of the channel's ids (the script's reply is the Stream id, without it);
+ * `lease`: what a subscribed instance's Stream expiry has on top of the ttl.
  * Throws for a caller id the channel cannot take: not a Stream id above
  * `0-0`, or another channel's id.
  */
-export function publishArgs(keyPrefix: string, request: SseTransportPublish): { args: (string | number)[]; tag: string } {
+export function publishArgs(keyPrefix: string, request: SseTransportPublish, lease: number): { args: (string | number)[]; tag: string } {
   const key = keyPrefix + request.channel;
   const tag = channelTag(key);
   let id = '*';
@@ -28,7 +29,7 @@ export function publishArgs(keyPrefix: string, request: SseTransportPublish): { 
   }
   const { history, historyTtl } = request;
   const audience = request.audience ? JSON.stringify(request.audience) : '';
-  const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience];
+  const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease];
   return { args, tag };
 }
 

@@ -33,15 +33,18 @@ export async function runScript(
  * `<id>\n<event>\n<audience>\n<data>` to the channel's Pub/Sub channel — atomically, so
  * that every instance receives the events in id order. Refused ('ENDED')
  * when the Stream's newest entry is the end event: the channel has ended.
- * With a ttl, the Stream expires only while no instance is subscribed to the
- * channel (has clients on it): a publish removes the expiry when one is, and
- * otherwise sets it only if there is none — publishes do not renew it (the
- * countdown starts when the last instance unsubscribes: EXPIRE_UNWATCHED_SCRIPT).
+ * With a ttl, a Stream always has an expiry: a publish sets one only if it
+ * has none (a new Stream) — `ttl + lease` when an instance is subscribed to
+ * the channel (it renews it: see history-expiry.ts), else `ttl` — and never
+ * changes one it has: publishes neither renew it nor shorten what the
+ * subscribed instances keep (the countdown of `ttl` starts when the last
+ * instance unsubscribes: EXPIRE_UNWATCHED_SCRIPT).
  *
  * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
  * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
- * event's name, the audience as JSON ('' for everyone). The ids are Stream
- * ids, without the channel's tag (the transport adds it, see channel-id.ts).
+ * event's name, the audience as JSON ('' for everyone), the lease ms. The
+ * ids are Stream ids, without the channel's tag (the transport adds it, see
+ * channel-id.ts).
  */
 export const PUBLISH_SCRIPT = script(`
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -59,10 +62,10 @@ if ARGV[9] ~= '' then
   fields[6] = ARGV[9]
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], unpack(fields))
-if ARGV[5] ~= '0' then
+if ARGV[5] ~= '0' and redis.call('PTTL', KEYS[1]) == -1 then
   if redis.call('PUBSUB', 'NUMSUB', ARGV[1])[2] > 0 then
-    redis.call('PERSIST', KEYS[1])
-  elseif redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]) + tonumber(ARGV[10]))
+  else
     redis.call('PEXPIRE', KEYS[1], ARGV[5])
   end
 end
@@ -74,7 +77,7 @@ return id
  * An instance unsubscribed from a channel: if no instance is subscribed to
  * it now (PUBSUB NUMSUB, in the script so that nothing comes between), the
  * channel's Stream expires in ttl ms. An instance that subscribes after it
- * removes the expiry again (PERSIST once subscribed).
+ * sets `ttl + lease` again (and renews it while subscribed).
  *
  * KEYS[1] the Stream (and the Pub/Sub channel's name). ARGV: ttl ms.
  */

@@ -31,8 +31,9 @@ function connected(client: RedisClientLike): Promise<void> {
  * clients on, each event handed to the host as it arrives, and the host told
  * when the connection is lost (events may be missed) and back (resubscribed:
  * every channel reads what it missed). Each subscription and unsubscription,
- * once Redis has confirmed it, goes to `expiry` (the Streams of channels with
- * clients do not expire).
+ * once Redis has confirmed it, goes to `expiry`, which renews the Streams of
+ * the channels subscribed to (they do not run out while this instance has
+ * clients on them).
  */
 export class RedisSubscriptions {
   /** Channels this instance is subscribed to. */
@@ -54,6 +55,7 @@ export class RedisSubscriptions {
     subscriber.on('ready', this.onReady);
     subscriber.on('close', this.onClose);
     this.controlTopic = `${keyPrefix}\0control`;
+    expiry?.start(this.channels);
     void connected(subscriber)
       .then(() => subscriber.subscribe(this.controlTopic))
       .catch(() => undefined); // (the next 'ready' subscribes again)
@@ -93,6 +95,7 @@ export class RedisSubscriptions {
 
   /** Unsubscribes from every channel and waits, at most `ms`, for Redis to have heard of it (and of earlier ones). */
   async unsubscribeAll(ms: number): Promise<void> {
+    this.expiry?.stop();
     for (const channel of [...this.channels]) {
       this.unsubscribe(channel);
     }
@@ -100,6 +103,7 @@ export class RedisSubscriptions {
   }
 
   close(): void {
+    this.expiry?.stop();
     this.channels.clear();
     this.subscriber.removeListener('message', this.onMessage);
     this.subscriber.removeListener('ready', this.onReady);

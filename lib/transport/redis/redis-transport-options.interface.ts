@@ -63,7 +63,11 @@ export interface RedisTransportOptions {
    * Presence: how long, in ms, an instance's lease lasts. An instance that
    * dies without shutting down (or shuts down) keeps its identities on their
    * channels until its lease has run out and another instance has swept them:
-   * within `presenceLease` × 4/3.
+   * within `presenceLease` × 4/3. With `history.ttl`, also what the Stream of
+   * a channel an instance is subscribed to has on top of the ttl: its expiry
+   * is kept at `history.ttl` + `presenceLease` (renewed every
+   * `presenceLease` / 3), so a crashed instance's Streams expire at most that
+   * long after it died.
    * @default 15000
    */
   presenceLease?: number;

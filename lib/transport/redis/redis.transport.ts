@@ -37,8 +37,9 @@ const CLOSE_WAIT_MS = 2000;
  * (`<ms>-<seq>.<tag>`, see channel-id.ts), so every instance and every client
  * sees the same id, and no channel takes another's ids for its own; the
  * Stream is the history (trimmed to `history` events; expiring `history.ttl`
- * after the last instance with clients on the channel unsubscribed, and not
- * while one is: see history-expiry.ts), so a client can resume on any instance,
+ * after the last instance with clients on the channel unsubscribed, and kept
+ * at `history.ttl` + `presenceLease` while one is: see history-expiry.ts), so
+ * a client can resume on any instance,
  * across restarts. A publish appends to
  * the Stream and publishes to the Pub/Sub channel of the same name in one
  * script, so every instance gets the events in id order; an instance
@@ -86,7 +87,7 @@ export class RedisTransport implements SseTransport {
     this.commands.on('close', this.onCommandsClose);
     const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
     subscriber.on('error', this.logError);
-    const expiry = new HistoryExpiry(this.commands, this.keyPrefix, host.historyTtl ?? 0);
+    const expiry = new HistoryExpiry(this.commands, this.keyPrefix, host.historyTtl ?? 0, this.options.presenceLease);
     this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger, expiry);
     this.presence = new RedisPresence(
       () => this.commands,
@@ -112,7 +113,7 @@ export class RedisTransport implements SseTransport {
     if (!commands || !this.host) {
       throw new Error(messages.redisNotStarted('publish()'));
     }
-    const { args, tag } = publishArgs(this.keyPrefix, request);
+    const { args, tag } = publishArgs(this.keyPrefix, request, this.options.presenceLease);
     // While it first connects ioredis queues the command; once it has lost
     // the connection, the publish fails at once instead of piling up.
     if (LOST_STATUSES.has(commands.status)) {
