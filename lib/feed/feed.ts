@@ -3,6 +3,7 @@ import type { ChannelEvent } from './history.js';
 import type { PresenceStore } from '../presence/presence.js';
 
 import type { ResetReason } from '../model/reset-reason.js';
+import type { StreamSequence } from './sequence.js';
 
 /**
  * What a client resuming after an id missed: the events, in order (none: it
@@ -61,6 +62,12 @@ export interface ChannelFeed {
    * channel to the sink on the way); such a read may fail.
    */
   missed(cursor: Cursor): Missed | Promise<Missed>;
+  /**
+   * What a client at position `seq` of its source's sequence (a stream on
+   * many channels) missed: the events after it, in order, the reset first
+   * when some may be gone. Local feeds only, for now.
+   */
+  missedSince?(seq: number): Missed;
   /** The channel got its first client, or lost its last one. */
   setActive(active: boolean): void;
   /** The channel is dropped: forget its history, stop listening. */
@@ -81,6 +88,8 @@ export interface ChannelLookup {
  */
 export interface FeedSource {
   init(): Promise<void> | void;
+  /** The sequence across all its channels, which stamps every event's `seq` (local feeds; not yet shared ones). */
+  readonly sequence?: StreamSequence;
   /** A new channel's feed, delivering to `sink`. */
   create(name: string, settings: ChannelSettings, sink: FeedSink): ChannelFeed;
   /** Publishes one validated, serialized event; resolves with its id. */

@@ -11,6 +11,8 @@ export interface ChannelEvent {
   readonly body: string;
   /** Who it is for, when not everyone (`to` / `except`). */
   readonly audience?: Audience;
+  /** Its position in the sequence across all channels (in memory); `undefined` on a shared feed, for now. */
+  readonly seq?: number;
 }
 
 /**
@@ -30,6 +32,8 @@ export class EventHistory implements BudgetedHistory {
    * after it is here.
    */
   private floor: string | undefined;
+  /** The `seq` of the newest event no longer kept (see `droppedSeq`). */
+  private newestDropped = 0;
   /** Whether the channel has clients (set by the channel; the budget spares such histories longest). */
   active = false;
   budgetGeneration = 0;
@@ -61,6 +65,7 @@ export class EventHistory implements BudgetedHistory {
   add(event: ChannelEvent): void {
     if (this.maxEvents === 0) {
       this.floor = event.id;
+      this.newestDropped = event.seq ?? this.newestDropped;
       return;
     }
     this.events.push(event);
@@ -77,6 +82,7 @@ export class EventHistory implements BudgetedHistory {
     const dropped = this.events[this.head];
     this.bytes -= dropped.body.length;
     this.floor = dropped.id;
+    this.newestDropped = dropped.seq ?? this.newestDropped;
     this.events[this.head++] = undefined as unknown as ChannelEvent;
     if (this.head === this.events.length) {
       // Empty: let go of the arrays (a channel whose history was evicted may stay idle long).
@@ -102,6 +108,7 @@ export class EventHistory implements BudgetedHistory {
   /** Forgets every event (the channel is dropped); the budget gets their size back. */
   clear(): void {
     const size = this.bytes;
+    this.newestDropped = this.events.at(-1)?.seq ?? this.newestDropped;
     this.events = [];
     this.stamps = [];
     this.head = 0;
@@ -132,6 +139,30 @@ export class EventHistory implements BudgetedHistory {
       }
     }
     return undefined;
+  }
+
+  /** The `seq` of the newest event no longer kept (dropped, cleared, or never kept with history 0); 0 when none. */
+  get droppedSeq(): number {
+    return this.newestDropped;
+  }
+
+  /**
+   * The events with a `seq` above `seq`, oldest first (a binary search: the
+   * events of one history are in `seq` order). Events without one are never
+   * above.
+   */
+  afterSeq(seq: number): ChannelEvent[] {
+    let low = this.head;
+    let high = this.events.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.events[middle].seq ?? -Infinity) > seq) {
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    return this.events.slice(low);
   }
 
   /**

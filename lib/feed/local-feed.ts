@@ -4,6 +4,7 @@ import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSett
 import type { Audience } from '../model/audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
+import { StreamSequence } from './sequence.js';
 
 /** Random for each process: channels of two processes (or before and after a restart) made in the same millisecond share an epoch by a 1 in 60 million chance only. */
 const PROCESS_TAG = randomInt(36 ** 5).toString(36).padStart(5, '0');
@@ -39,13 +40,18 @@ export class LocalFeed implements ChannelFeed {
   private readonly history: EventHistory;
   /** The channel's end event was published: it takes nothing more (as the Redis transport refuses it). */
   private ended = false;
+  /** The sequence's position when this feed was made: it cannot tell what a channel of the same name published up to there. */
+  private readonly bornSeq: number;
 
   constructor(
     private readonly settings: ChannelSettings,
     budget: HistoryBudget | undefined,
     private readonly sink: FeedSink,
+    /** The sequence across the channels of its source (`LocalFeeds`); a feed made alone has one of its own. */
+    private readonly sequence = new StreamSequence(),
   ) {
     this.history = new EventHistory(settings.history, settings.historyBytes, budget);
+    this.bornSeq = sequence.current;
   }
 
   get keepsHistory(): boolean {
@@ -63,7 +69,7 @@ export class LocalFeed implements ChannelFeed {
     }
     this.ended = event === this.settings.endEvent;
     const eventId = id ?? `${this.epoch}-${++this.seq}`;
-    const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience };
+    const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience, seq: this.sequence.next() };
     this.lastId = eventId;
     this.history.add(entry);
     this.sink.append(entry);
@@ -83,6 +89,23 @@ export class LocalFeed implements ChannelFeed {
       return { events };
     }
     return { events: [], reset: this.issued(lastEventId) ? 'history-exceeded' : 'unknown-id' };
+  }
+
+  /**
+   * What a client at position `seq` of the sequence missed: the events kept
+   * with a greater `seq`, in order. With a reset first when some of them may
+   * be gone: `history-exceeded` when an event newer than `seq` is no longer
+   * kept (by count, bytes or the global budget); else `unknown-id` when this
+   * feed was made after `seq` (a former channel of the same name may have
+   * published what it cannot tell). Nothing at or above the current position.
+   */
+  missedSince(seq: number): Missed {
+    if (seq >= this.sequence.current) {
+      return UP_TO_DATE;
+    }
+    const events = this.history.afterSeq(seq);
+    const reset = this.history.droppedSeq > seq ? 'history-exceeded' : this.bornSeq > seq ? 'unknown-id' : undefined;
+    return reset !== undefined ? { events, reset } : events.length > 0 ? { events } : UP_TO_DATE;
   }
 
   /**

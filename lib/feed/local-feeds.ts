@@ -4,6 +4,7 @@ import { SseEncodingError } from '../wire/encoder.js';
 import type { ChannelLookup, ChannelSettings, FeedSink, FeedSource } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { LocalFeed } from './local-feed.js';
+import { StreamSequence } from './sequence.js';
 import { LocalPresenceStore, type PresenceStore } from '../presence/presence.js';
 
 /**
@@ -14,6 +15,8 @@ export class LocalFeeds implements FeedSource {
   constructor(
     private readonly channels: ChannelLookup,
     private readonly budget: HistoryBudget,
+    /** The sequence across this process's channels: every event of every feed made here gets its next position. */
+    readonly sequence = new StreamSequence(),
   ) {}
 
   init(): void {}
@@ -23,7 +26,7 @@ export class LocalFeeds implements FeedSource {
   }
 
   create(_name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
-    return new LocalFeed(settings, this.budget, sink);
+    return new LocalFeed(settings, this.budget, sink, this.sequence);
   }
 
   publish({ channel, data, event, id, audience }: SseTransportPublish): Promise<string> {

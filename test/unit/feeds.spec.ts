@@ -3,6 +3,9 @@ import { FROM_START } from '../../lib/feed/feed.js';
 import { HistoryBudget } from '../../lib/feed/history-budget.js';
 import type { ChannelEvent } from '../../lib/feed/history.js';
 import { LocalFeed } from '../../lib/feed/local-feed.js';
+import { LocalFeeds } from '../../lib/feed/local-feeds.js';
+import { StreamSequence } from '../../lib/feed/sequence.js';
+import type { ChannelFeed, ChannelSettings } from '../../lib/feed/feed.js';
 import { SharedFeed } from '../../lib/feed/shared-feed.js';
 import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
 import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/interfaces/sse-transport.interface.js';
@@ -31,9 +34,9 @@ describe('LocalFeed', () => {
     expect(caller).toBe('order-7');
     expect(third).toMatch(/^[0-9a-z]+-2$/);
     expect(sink.events).toEqual([
-      { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n` },
-      { id: 'order-7', event: 'news', body: 'id: order-7\ndata: b\n\n' },
-      { id: third, event: undefined, body: `id: ${third}\ndata: c\n\n` },
+      { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n`, seq: 1 },
+      { id: 'order-7', event: 'news', body: 'id: order-7\ndata: b\n\n', seq: 2 },
+      { id: third, event: undefined, body: `id: ${third}\ndata: c\n\n`, seq: 3 },
     ]);
     expect(feed.lastId).toBe(third);
   });
@@ -75,6 +78,158 @@ describe('LocalFeed', () => {
     } finally {
       now.mockRestore();
     }
+  });
+});
+
+describe('LocalFeed: the sequence across channels (missedSince)', () => {
+  /** A source of local feeds with its channel map, as the registry holds it. */
+  function source(channelSettings: Partial<ChannelSettings> = {}, budget = new HistoryBudget(0)) {
+    const feeds = new Map<string, ChannelFeed>();
+    const lookup = {
+      feedOf: (name: string) => feeds.get(name) ?? open(name),
+      disposeIfIdle: () => {},
+    };
+    const local = new LocalFeeds(lookup, budget);
+    function open(name: string): LocalFeed {
+      const feed = local.create(name, { ...settings, ...channelSettings }, new Sink());
+      feeds.set(name, feed);
+      return feed;
+    }
+    const feed = (name: string) => lookup.feedOf(name) as LocalFeed;
+    const publish = async (channel: string, data: string, event?: string) => {
+      await local.publish(request(channel, data, event));
+      return local.sequence.current;
+    };
+    return { local, feed, publish, drop: (name: string) => feeds.delete(name) };
+  }
+  const seqs = (missed: { events: readonly ChannelEvent[] }) => missed.events.map((e) => e.seq);
+  const request = (channel: string, data: string, event?: string) => ({ channel, data, event, id: undefined, history: 100, historyTtl: 0, endEvent: 'sse-end' });
+
+  it('stamps every event of every channel with the next position of one sequence; each channel answers for its own', async () => {
+    const { local, feed, publish } = source();
+    expect(local.sequence).toBeInstanceOf(StreamSequence);
+    const [a, b] = [feed('a'), feed('b')];
+    for (const [channel, data] of [['a', 'a1'], ['b', 'b1'], ['a', 'a2'], ['a', 'a3'], ['b', 'b2'], ['a', 'a4']]) {
+      await publish(channel, data);
+    }
+    expect(local.sequence.current).toBe(6);
+    expect(a.missed(FROM_START).events.map((e) => [e.seq, e.body.split('data: ')[1].trim()])).toEqual([
+      [1, 'a1'],
+      [3, 'a2'],
+      [4, 'a3'],
+      [6, 'a4'],
+    ]);
+    expect(seqs(a.missedSince(0))).toEqual([1, 3, 4, 6]);
+    expect(seqs(b.missedSince(0))).toEqual([2, 5]);
+    expect(seqs(a.missedSince(2))).toEqual([3, 4, 6]);
+    expect(seqs(b.missedSince(2))).toEqual([5]);
+    expect(a.missedSince(3)).toEqual({ events: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 6 })] });
+    expect(b.missedSince(5)).toEqual({ events: [] }); // b has nothing after 5; a has 6
+    expect(seqs(a.missedSince(5))).toEqual([6]);
+    // Merged by seq, the two channels give the whole sequence once.
+    const merged = [...a.missedSince(1).events, ...b.missedSince(1).events].map((e) => e.seq!).sort((x, y) => x - y);
+    expect(merged).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('misses nothing at or above the current position', async () => {
+    const { feed, publish } = source();
+    const a = feed('a');
+    const last = await publish('a', 'x');
+    expect(a.missedSince(last)).toEqual({ events: [] });
+    expect(a.missedSince(last + 10)).toEqual({ events: [] });
+    expect(a.missedSince(Number.MAX_SAFE_INTEGER)).toEqual({ events: [] });
+  });
+
+  it('c = 0 on a feed born at 0: everything it keeps, no reset', async () => {
+    const { feed, publish } = source();
+    const a = feed('a');
+    await publish('a', '1');
+    await publish('a', '2');
+    expect(a.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 1 }), expect.objectContaining({ seq: 2 })] });
+    expect(new LocalFeed(settings, undefined, new Sink()).missedSince(0)).toEqual({ events: [] });
+  });
+
+  it('evicted by count: history-exceeded only when an evicted event is newer than c, with what is still kept', async () => {
+    const { feed, publish } = source({ history: 2 });
+    const [a] = [feed('a'), feed('b')];
+    for (const channel of ['a', 'b', 'a', 'b', 'a', 'a']) {
+      await publish(channel, 'x'); // a: 1, 3, 5, 6 (keeps 5, 6; evicted 1 and 3)
+    }
+    expect(a.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })], reset: 'history-exceeded' });
+    expect(seqs(a.missedSince(2))).toEqual([5, 6]);
+    expect(a.missedSince(2).reset).toBe('history-exceeded'); // 3 is gone
+    expect(a.missedSince(3)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
+    expect(a.missedSince(4)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
+    expect(seqs(a.missedSince(5))).toEqual([6]);
+  });
+
+  it('evicted by bytes, by the global budget, or never kept (history 0): history-exceeded past the newest evicted', async () => {
+    const bytes = source({ historyBytes: 60 });
+    const a = bytes.feed('a');
+    await bytes.publish('a', 'small'); // 1
+    await bytes.publish('a', 'x'.repeat(40)); // 2: pushes 1 out
+    await bytes.publish('a', 'y'.repeat(40)); // 3: pushes 2 out
+    expect(a.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'history-exceeded' });
+    expect(a.missedSince(2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] });
+
+    const budget = source({}, new HistoryBudget(150)); // each event below is about 60 bytes
+    const [idle, busy] = [budget.feed('idle'), budget.feed('busy')];
+    busy.setActive(true);
+    await budget.publish('idle', 'i'.repeat(30)); // 1
+    await budget.publish('busy', 'b'.repeat(30)); // 2
+    await budget.publish('busy', 'b'.repeat(30)); // 3: over 150 → idle's 1 goes (the oldest of an idle channel)
+    expect(idle.missedSince(0)).toEqual({ events: [], reset: 'history-exceeded' });
+    expect(busy.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })] });
+    expect(idle.missedSince(1)).toEqual({ events: [] });
+
+    const none = source({ history: 0 });
+    const z = none.feed('z');
+    await none.publish('z', 'gone'); // 1
+    expect(z.missedSince(0)).toEqual({ events: [], reset: 'history-exceeded' });
+    expect(z.missedSince(1)).toEqual({ events: [] });
+  });
+
+  it('a feed made after c owes unknown-id (a former life of its name may have published), with what it keeps', async () => {
+    const { feed, publish, drop } = source();
+    feed('a');
+    await publish('a', 'old'); // 1
+    await publish('b', 'other'); // 2
+    drop('a'); // dropped (idle past history.ttl) and made again
+    const again = feed('a');
+    await publish('a', 'new'); // 3
+    expect(again.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
+    expect(again.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
+    expect(again.missedSince(2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] }); // born at 2: nothing before it to miss
+    const fresh = feed('c'); // born at 3, nothing published
+    expect(fresh.missedSince(1)).toEqual({ events: [], reset: 'unknown-id' });
+    expect(fresh.missedSince(3)).toEqual({ events: [] });
+  });
+
+  it('an ended feed answers as usual: its end event is an event; nothing is stamped after it', async () => {
+    const { local, feed, publish } = source();
+    const a = feed('a');
+    await publish('a', 'last');
+    await publish('a', 'done', 'sse-end');
+    await expect(local.publish(request('a', 'late'))).rejects.toThrow();
+    expect(local.sequence.current).toBe(2);
+    expect(a.missedSince(0).events.map((e) => [e.seq, e.event])).toEqual([
+      [1, undefined],
+      [2, 'sse-end'],
+    ]);
+    expect(a.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 2, event: 'sse-end' })] });
+  });
+
+  it('keeps the seq order across its internal compaction (binary search)', () => {
+    const sequence = new StreamSequence();
+    const feed = new LocalFeed({ ...settings, history: 10 }, undefined, new Sink(), sequence);
+    for (let i = 0; i < 5000; i++) {
+      feed.publish(String(i), undefined);
+      sequence.next(); // another channel's event in between
+    }
+    expect(seqs(feed.missedSince(9990))).toEqual([9991, 9993, 9995, 9997, 9999]);
+    expect(feed.missedSince(9980)).toMatchObject({ events: { length: 10 } });
+    expect(feed.missedSince(9980).reset).toBeUndefined();
+    expect(feed.missedSince(9978).reset).toBe('history-exceeded');
   });
 });
 

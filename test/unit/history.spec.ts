@@ -42,3 +42,29 @@ describe('EventHistory', () => {
     expect(history.after('4994')?.map((e) => e.id)).toEqual(['4995', '4996', '4997', '4998', '4999']);
   });
 });
+
+describe('EventHistory: positions in the sequence across channels', () => {
+  const at = (seq: number, size = 10): ChannelEvent => ({ id: `e${seq}`, event: undefined, body: 'x'.repeat(size), seq });
+
+  it('finds the events after a position and remembers the newest it dropped (by count, bytes, clear, or history 0)', () => {
+    const history = new EventHistory(3, 35);
+    expect(history.droppedSeq).toBe(0);
+    expect(history.afterSeq(0)).toEqual([]);
+    [2, 5, 7].forEach((seq) => history.add(at(seq)));
+    expect(history.afterSeq(0).map((e) => e.seq)).toEqual([2, 5, 7]);
+    expect(history.afterSeq(4).map((e) => e.seq)).toEqual([5, 7]);
+    expect(history.afterSeq(5).map((e) => e.seq)).toEqual([7]);
+    expect(history.afterSeq(7)).toEqual([]);
+    history.add(at(9)); // by count: 2 goes
+    expect(history.droppedSeq).toBe(2);
+    history.add(at(11, 20)); // 5 by count, then 7 by bytes (40 > 35)
+    expect(history.droppedSeq).toBe(7);
+    expect(history.afterSeq(0).map((e) => e.seq)).toEqual([9, 11]);
+    history.clear();
+    expect(history.droppedSeq).toBe(11);
+
+    const none = new EventHistory(0, Infinity);
+    none.add(at(4));
+    expect(none.droppedSeq).toBe(4);
+  });
+});
