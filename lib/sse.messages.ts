@@ -201,3 +201,18 @@ export const invalidMetricsOption = (value: unknown) =>
     value,
     'pass true, false, or { meterProvider } with an OpenTelemetry MeterProvider (e.g. new MeterProvider({ readers }) from @opentelemetry/sdk-metrics).',
   );
+
+export const optionOfOtherKind = (where: string, option: string, kind: string, why: string) =>
+  `${where}: the option "${option}" belongs to ${kind} routes (${why}). Remove it, or use ${kind}.`;
+
+export const invalidChannelsResult = (handler: string, value: unknown) =>
+  `The @SseChannels() handler ${handler} returned ${quote(value)}. Return the names of the channels the stream carries: a string[] (or a Promise of one).`;
+
+export const invalidChannelInResult = (handler: string, name: unknown) =>
+  `The @SseChannels() handler ${handler} returned the channel name ${quote(name)}: ${invalidChannelName(name)}`;
+
+export const tooManyChannels = (count: number, max: number) =>
+  `Too many channels for one stream: ${count}, and this route carries at most ${max} (its maxChannels option).`;
+
+export const multiplexingNeedsMemory = (handler: string) =>
+  `@SseChannels() on ${handler}: streams that carry many channels work in memory only so far, and SseModule has a transport. Use @SseChannel() routes with the transport, or run this app without it.`;

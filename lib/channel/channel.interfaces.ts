@@ -1,3 +1,5 @@
+import type { ChannelEvent } from '../feed/history.js';
+
 /** What a channel has done, for `SseBroadcaster.stats()`. */
 export interface ChannelStats {
   clients: number;
@@ -25,4 +27,12 @@ export interface ChannelEvents {
   readonly resetEvent: string;
   /** Ends the channel: every client gets it, then the end of its response. */
   readonly endEvent: string;
+}
+
+/** Where a channel's events go for streams that carry many channels (the multiplexer; `C`: the channel's class). */
+export interface ChannelMux<C> {
+  /** The channel got an event. */
+  appended(channel: C, entry: ChannelEvent): void;
+  /** The channel was closed: its multiplexed members leave it. */
+  closed(channel: C): void;
 }

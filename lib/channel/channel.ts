@@ -9,12 +9,12 @@ import type { ChannelEvent } from '../feed/history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 import { LiveClients } from './live-clients.js';
 import { replaySlice } from './replay-slice.js';
-import type { ChannelEvents, ChannelHooks, ChannelStats } from './channel.interfaces.js';
+import type { ChannelEvents, ChannelHooks, ChannelMux, ChannelStats } from './channel.interfaces.js';
 
 /**
  * One named channel on this instance: its clients, grouped by their route's
- * event name, and the clients still catching up. Its events, ids and history
- * come from its {@link ChannelFeed}.
+ * event name, and the clients still catching up; its events, ids and history
+ * come from its {@link ChannelFeed} (streams of many channels: the `Multiplexer`).
  *
  * Events are encoded once; those that arrive within one turn of the event
  * loop are joined and written to every client in one write, once per event
@@ -34,8 +34,8 @@ export class Channel implements FeedSink {
   private readonly catchingUp = new Set<SseConnection>();
   private clients = 0;
   private readonly counters = { published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
-  /** The end event, once the channel has ended. */
-  private endEntry: ChannelEvent | undefined;
+  /** The end event, once the channel has ended (set once, by the feed's events). */
+  endEvent: ChannelEvent | undefined = undefined;
   /** This turn's events for the live clients (made when the first client joins). */
   private batch: TurnBatcher<ChannelEvent> | undefined;
 
@@ -46,6 +46,8 @@ export class Channel implements FeedSink {
     private readonly hooks: ChannelHooks<Channel>,
     /** Its metrics (`undefined`: metrics are off). */
     readonly meter?: ChannelCounter,
+    /** Streams that carry many channels, in memory (`@SseChannels()`). */
+    private readonly mux?: ChannelMux<Channel>,
   ) {
     this.feed = feed(this);
   }
@@ -61,7 +63,7 @@ export class Channel implements FeedSink {
 
   /** The id of the end event, once the channel has ended. */
   get endId(): string | undefined {
-    return this.endEntry?.id;
+    return this.endEvent?.id;
   }
 
   /** Whether the channel holds nothing worth keeping: no clients, nobody about to join, no history only it has. */
@@ -72,20 +74,18 @@ export class Channel implements FeedSink {
   /** A new event from the feed: to the live clients, in this turn's write. */
   append(entry: ChannelEvent): void {
     this.counters.published++;
-    this.noteEnd(entry);
+    this.seed(entry);
     if (!this.live.isEmpty) {
       this.batch!.add(entry);
       this.meter?.queued();
     }
+    this.mux?.appended(this, entry);
   }
 
+  /** Notes the channel's end (also for an end it did not publish, e.g. read when subscribing). */
   seed(entry: ChannelEvent): void {
-    this.noteEnd(entry);
-  }
-
-  private noteEnd(entry: ChannelEvent): void {
-    if (entry.event === this.events.endEvent && this.endEntry === undefined) {
-      this.endEntry = entry;
+    if (entry.event === this.events.endEvent && this.endEvent === undefined) {
+      this.endEvent = entry;
       this.hooks.onEnded(this);
     }
   }
@@ -97,13 +97,9 @@ export class Channel implements FeedSink {
    */
   join(connection: SseConnection, lastEventId?: Cursor): void {
     // Events published earlier in this turn go to the clients that were there.
-    this.batch ??= new TurnBatcher((events) => this.deliver(events));
+    this.batch ??= new TurnBatcher((events) => this.live.deliver(events, this.meter, this.endEvent));
     this.batch.flush();
-    if (this.clients++ === 0) {
-      this.feed.setActive(true);
-      this.hooks.onBusy(this);
-    }
-    this.idleSince = Infinity;
+    this.enter();
     // A member from here on, live only once it has what it missed.
     this.catchingUp.add(connection);
     if (lastEventId === undefined || lastEventId === '' || lastEventId === this.feed.lastId) {
@@ -115,9 +111,22 @@ export class Channel implements FeedSink {
 
   /** Removes a client whose stream ended. */
   leave(connection: SseConnection, reason: CloseReason): void {
-    if (!this.live.delete(connection) && !this.catchingUp.delete(connection)) {
-      return;
+    if (this.live.delete(connection) || this.catchingUp.delete(connection)) {
+      this.exit(reason);
     }
+  }
+
+  /** Counts a member in: a client of its own, or a stream that carries many channels. */
+  enter(): void {
+    if (this.clients++ === 0) {
+      this.feed.setActive(true);
+      this.hooks.onBusy(this);
+    }
+    this.idleSince = Infinity;
+  }
+
+  /** Counts a member out. */
+  exit(reason: CloseReason): void {
     if (reason === 'slow') this.counters.droppedSlow++;
     if (--this.clients === 0) {
       this.batch?.clear();
@@ -134,6 +143,7 @@ export class Channel implements FeedSink {
     for (const connection of [...this.catchingUp, ...this.live.all()]) {
       connection.end(undefined, 'server');
     }
+    this.mux?.closed(this);
   }
 
   /** The channel is dropped. */
@@ -143,9 +153,7 @@ export class Channel implements FeedSink {
 
   /** Sends a catching-up client what it missed after `lastEventId`, then lets it go live. */
   private catchUp(connection: SseConnection, lastEventId: Cursor): void {
-    if (!this.isCatchingUp(connection)) {
-      return;
-    }
+    if (!this.isCatchingUp(connection)) return;
     this.batch?.flush();
     const missed = this.feed.missed(lastEventId);
     if (!isThenable<Missed>(missed)) {
@@ -222,9 +230,9 @@ export class Channel implements FeedSink {
     if (!this.isCatchingUp(connection)) {
       return;
     }
-    if (this.endEntry) {
-      if (lastSeen !== this.endEntry.id) {
-        connection.write(withEventName(this.endEntry.event!, this.endEntry.body));
+    if (this.endEvent) {
+      if (lastSeen !== this.endEvent.id) {
+        connection.write(withEventName(this.endEvent.event!, this.endEvent.body));
       }
       // (A member until its response closes: leave() then counts it out.)
       connection.end(undefined, 'ended');
@@ -236,15 +244,5 @@ export class Channel implements FeedSink {
 
   private isCatchingUp(connection: SseConnection): boolean {
     return !connection.closed && this.catchingUp.has(connection);
-  }
-
-  /** Writes one turn's events to every live client; after the end event, their responses end. */
-  private deliver(events: ChannelEvent[]): void {
-    this.live.deliver(events, this.meter);
-    if (this.endEntry && events.includes(this.endEntry)) {
-      for (const connection of this.live.all()) {
-        connection.end(undefined, 'ended');
-      }
-    }
   }
 }

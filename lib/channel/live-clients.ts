@@ -65,9 +65,10 @@ export class LiveClients {
    * Writes the events to every client, encoded once per event name in use —
    * and, when some are for certain identities only, once per identity in the
    * group (`to` / `except`). With metrics, the frames written are counted
-   * per group (per identity when targeted), never per client.
+   * per group (per identity when targeted), never per client. After the
+   * channel's `end` event, their responses end.
    */
-  deliver(events: readonly ChannelEvent[], meter?: ChannelCounter): void {
+  deliver(events: readonly ChannelEvent[], meter?: ChannelCounter, end?: ChannelEvent): void {
     const targeted = events.some((entry) => entry.audience !== undefined);
     let frames = 0;
     for (const [eventName, group] of this.groups) {
@@ -93,5 +94,10 @@ export class LiveClients {
       }
     }
     meter?.delivered(frames);
+    if (end !== undefined && events.includes(end)) {
+      for (const connection of this.all()) {
+        connection.end(undefined, 'ended');
+      }
+    }
   }
 }

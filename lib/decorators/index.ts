@@ -1,2 +1,3 @@
 export * from './last-event-id.decorator.js';
 export * from './sse-channel.decorator.js';
+export * from './sse-channels.decorator.js';

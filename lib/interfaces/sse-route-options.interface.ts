@@ -94,4 +94,10 @@ export interface SseRouteOptions {
   maxHeaderDelay?: number;
   /** @deprecated use `transform`. */
   serialize?: (data: unknown) => unknown;
+  /**
+   * `@SseChannels()` routes only: the most channels one stream may carry —
+   * from the handler (more → `400`, before any byte).
+   * @default 100
+   */
+  maxChannels?: number;
 }

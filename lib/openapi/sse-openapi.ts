@@ -31,6 +31,8 @@ export interface SseOpenApiRoute {
   readonly event: string;
   readonly presence: boolean;
   readonly schema: SseEventSchema | undefined;
+  /** An `@SseChannels()` route: its events are named by their channels. */
+  readonly multi?: boolean;
 }
 
 /** One entry of swagger's parameter list (what `@ApiParam()` stores). */
@@ -91,7 +93,9 @@ function mergeResponse(ours: ResponseEntry, theirs: ResponseEntry | undefined): 
 
 /** The response's description: the event names the route's clients get. */
 function describeEvents(route: SseOpenApiRoute): string {
-  let text = `Server-sent events (${SSE_MEDIA_TYPE}): \`${route.event || 'message'}\` events`;
+  let text = route.multi
+    ? `Server-sent events (${SSE_MEDIA_TYPE}) of several channels: one event per channel; event name = the channel's name`
+    : `Server-sent events (${SSE_MEDIA_TYPE}): \`${route.event || 'message'}\` events`;
   text += route.schema === undefined ? '.' : ', with data as in the schema.';
   if (route.presence) {
     text += ` Also \`${PRESENCE_JOIN_EVENT}\` and \`${PRESENCE_LEAVE_EVENT}\` (data \`{"identity": "…"}\`) as identities join and leave the channel.`;

@@ -22,6 +22,7 @@ import * as messages from '../sse.messages.js';
 import type { SseTransportPublish } from '../interfaces/sse-transport.interface.js';
 import type { Audience } from '../model/audience.js';
 import { Channel } from '../channel/channel.js';
+import { Multiplexer } from '../channel/multiplexer.js';
 import type { ChannelHooks } from '../channel/channel.interfaces.js';
 import { ChannelSettingsResolver } from '../channel/channel-settings.js';
 import type { ChannelFeed, ChannelLookup, FeedSource } from '../feed/feed.js';
@@ -46,6 +47,8 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   readonly historyBudget: HistoryBudget;
   /** Who is on each channel (identified streams), with `sse-join` / `sse-leave` where asked for. */
   readonly presence: Presence;
+  /** Streams that carry many channels (`@SseChannels()`): in memory only (`undefined` on a transport). */
+  readonly multiplexer: Multiplexer | undefined;
   private readonly channels = new Map<string, Channel>();
   /** Messages to and from the other instances (`disconnect()`). */
   readonly control: ControlMessages;
@@ -78,6 +81,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
           this.presence.announceSwept(channel, identity), this.metrics ?? undefined,
         )
       : new LocalFeeds(this, this.historyBudget);
+    this.multiplexer = this.source.sequence && new Multiplexer(this.source.sequence.epoch, options.events.reset);
     this.control = new ControlMessages(this.source.sendControl?.bind(this.source));
     this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.identities.presenceLeaveDelay, (error) =>
       this.logger.warn(messages.presenceFailed(error)),
@@ -92,11 +96,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     return this.options.events.end;
   }
 
-  /**
-   * Calls `onIdle` once `name` has had no client for `ms` — counted from now
-   * if it has none, and from whenever its last client leaves (on a shared
-   * transport, no client on any instance). @returns what stops watching
-   */
+  /** Calls `onIdle` once `name` has had no client for `ms`, on any instance (from now if it has none). @returns what stops watching */
   watchIdle(name: string, ms: number, onIdle: () => void): () => void {
     return this.idleWatches.watch(name, ms, onIdle);
   }
@@ -128,7 +128,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     let channel = this.channels.get(name);
     if (!channel) {
       const settings = this.settings.for(name);
-      const created = new Channel(name, settings, (sink) => this.source.create(name, settings, sink), this.hooks, this.metrics?.channel(name));
+      const created = new Channel(name, settings, (sink) => this.source.create(name, settings, sink), this.hooks, this.metrics?.channel(name), this.multiplexer);
       // A feed that cannot start (a shared one that could not subscribe) takes its channel with it.
       created.feed.ready?.catch(() => this.drop(created));
       this.channels.set(name, created);

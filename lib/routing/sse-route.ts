@@ -20,6 +20,10 @@ export interface SseRouteDefinition extends StreamRoute {
   readonly paths: readonly string[];
   /** The same, for messages. */
   readonly path: string;
+  /** An `@SseChannels()` route: its stream carries the channels its handler returns. */
+  readonly multi: boolean;
+  /** The most channels one of its streams may carry. */
+  readonly maxChannels: number;
 }
 
 /** The channel a request joins: the route's channel with its `:param`s filled in. */

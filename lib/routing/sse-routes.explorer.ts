@@ -131,6 +131,13 @@ export class SseRoutesExplorer implements OnModuleInit {
         if (route === undefined) {
           continue;
         }
+        if (route.multi) {
+          // (Its channels are the handler's to name; the multiplexer needs the in-memory sequence.)
+          if (this.registry.multiplexer === undefined) {
+            throw new Error(messages.multiplexingNeedsMemory(route.handlerName));
+          }
+          continue;
+        }
         const paths = [...new Set(prefixes.flatMap((prefix) => route.paths.map((path) => joinPath(prefix, path))))];
         if (route.channelOption === undefined) {
           assignDefaultChannel(route, paths);

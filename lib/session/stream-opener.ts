@@ -18,6 +18,7 @@ import { ConnectionTracker } from '../tracker/connection-tracker.js';
 import { FROM_START } from '../feed/feed.js';
 import { answerNoContent, openEventStream, rawRequest, rawResponse, readLastEventId } from '../connection/open-event-stream.js';
 import { encodeRetry } from '../wire/encoder.js';
+import type { Channel } from '../channel/channel.js';
 import { ChannelMembership } from './channel-membership.js';
 import { ClientStream } from './client-stream.js';
 import type { StreamDecision, StreamRoute } from './stream-route.js';
@@ -76,6 +77,8 @@ export class StreamOpener {
   async open(route: StreamRoute, req: unknown, res: unknown, decision: StreamDecision, ticket: StreamTicket): Promise<void> {
     if ('source$' in decision) {
       await this.openOwn(route, req, res, decision.source$, ticket);
+    } else if ('channels' in decision) {
+      await this.openMany(route, req, res, decision.channels, ticket);
     } else {
       await this.openChannel(route, req, res, decision.channel, ticket);
     }
@@ -140,6 +143,39 @@ export class StreamOpener {
       session.flushHeaders();
     } finally {
       this.registry.release(channel);
+    }
+  }
+
+  /**
+   * Many channels on one stream (`@SseChannels()`, in memory): every channel
+   * acquired, then the session, its memberships, and one join through the
+   * multiplexer — what the client missed since its cursor, merged — then
+   * presence per channel.
+   */
+  private async openMany(route: StreamRoute, req: unknown, res: unknown, names: readonly string[], ticket: StreamTicket): Promise<void> {
+    const mux = this.registry.multiplexer!;
+    const channels: Channel[] = [];
+    try {
+      try {
+        for (const name of names) {
+          channels.push(await this.registry.acquire(name));
+        }
+      } catch (error) {
+        this.refused(req, route, 'unavailable');
+        throw new ServiceUnavailableException(messages.channelUnavailable(names[channels.length], error));
+      }
+      const session = this.start(route, req, res, ticket);
+      if (!session) {
+        return;
+      }
+      session.track();
+      const memberships = channels.map((channel) => new ChannelMembership(channel, session.connection, this.registry.presence, mux));
+      memberships.forEach((membership) => session.subscribe(membership));
+      mux.join(session.connection, channels, mux.startOf(readLastEventId(rawRequest(req)), route.from));
+      memberships.forEach((membership) => membership.enterPresence(route.presence === true));
+      session.flushHeaders();
+    } finally {
+      channels.forEach((channel) => this.registry.release(channel));
     }
   }
 

@@ -20,5 +20,8 @@ export interface StreamRoute {
   readonly handlerName: string;
 }
 
-/** What a request streams: a channel, or its own Observable. */
-export type StreamDecision = { readonly channel: string } | { readonly source$: Observable<unknown> };
+/** What a request streams: a channel, several (`@SseChannels()`), or its own Observable. */
+export type StreamDecision =
+  | { readonly channel: string }
+  | { readonly channels: readonly string[] }
+  | { readonly source$: Observable<unknown> };

@@ -136,6 +136,17 @@ export function withEventName(event: string, body: string): string {
   return event === '' ? body : `event: ${event}\n${body}`;
 }
 
+/**
+ * A channel's event on a stream that carries many channels: `event: <channel>`
+ * (`<channel>#<name>` for an event with a name of its own, as the channel's
+ * reset, end and presence events), the stream's cursor as its `id:`, then the
+ * event's data lines.
+ */
+export function encodeMultiplexedFrame(channel: string, event: string | undefined, cursor: string, body: string): string {
+  // (A body starts with its channel's own `id:` line.)
+  return `event: ${event === undefined ? channel : `${channel}#${event}`}\nid: ${cursor}\n${body.slice(body.indexOf('\n') + 1)}`;
+}
+
 /** `: …\n` lines for a comment; every line gets its own colon. */
 export function encodeComment(text: string): string {
   assertWellFormed('comment', text);

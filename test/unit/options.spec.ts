@@ -224,6 +224,7 @@ describe('route options', () => {
       'expiresAt',
       'maxClientsPerIdentity',
       'presence',
+      'maxChannels',
       'schema',
     ]);
     expect(resolveRouteOptions('@SseChannel() on A.b', {})).toMatchObject({ method: RequestMethod.GET, event: '', presence: false, transform: undefined });

@@ -14,6 +14,8 @@ const route = (channel: string, path = channel): SseRouteDefinition => {
     path,
     event: '',
     handlerName: 'Test.handler',
+    multi: false,
+    maxChannels: 100,
   };
 };
 
