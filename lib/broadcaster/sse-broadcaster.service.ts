@@ -13,6 +13,7 @@ import { SseChannelHandle } from './sse-channel-handle.js';
 import type { SsePublishOptions } from '../interfaces/sse-publish-options.interface.js';
 import type { SseTotals } from './sse-totals.interface.js';
 import { ChannelSources } from './channel-sources.js';
+import { MultiplexedStreams } from '../session/multiplexed-streams.js';
 import type { SseConnectOptions } from '../interfaces/sse-connect-options.interface.js';
 import { isChannelName } from '../model/channel-template.js';
 
@@ -26,11 +27,13 @@ import { isChannelName } from '../model/channel-template.js';
 export class SseBroadcaster implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   private readonly sources: ChannelSources;
+  private readonly multiplexed: MultiplexedStreams;
 
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly tracker: ConnectionTracker,
   ) {
+    this.multiplexed = new MultiplexedStreams(registry, tracker);
     this.sources = new ChannelSources(registry, {
       publish: (channel, data, options) => this.publish(channel, data, options),
       endChannel: (channel, reason) => this.endChannel(channel, reason),
@@ -50,12 +53,25 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
    * @returns how many streams this instance ended
    */
   async disconnect(identity: string): Promise<number> {
-    if (typeof identity !== 'string' || identity === '') {
-      throw new SseEncodingError(messages.invalidOptionValue('identity', identity, 'pass the non-empty string identify() gave.'));
-    }
+    assertIdentity(identity);
     const ended = this.tracker.disconnect(identity);
     await this.registry.control.send({ type: 'disconnect', identity });
     return ended;
+  }
+
+  /**
+   * Adds `channel` to every open `@SseChannels()` stream of `identity` on this
+   * instance, live from now on (a stream at its `maxChannels` rejects it).
+   */
+  async subscribe(identity: string, channel: string): Promise<void> {
+    assertChannelName(channel);
+    await this.multiplexed.subscribe(assertIdentity(identity), channel);
+  }
+
+  /** Removes `channel` from every open `@SseChannels()` stream of `identity` on this instance; the streams go on. */
+  async unsubscribe(identity: string, channel: string): Promise<void> {
+    assertChannelName(channel);
+    this.multiplexed.unsubscribe(assertIdentity(identity), channel);
   }
 
   /**
@@ -192,6 +208,13 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
 /** The `to` / `except` of publish options (checked) as a list of their own. */
 const list = (identities: string | readonly string[] | undefined): string[] | undefined =>
   identities === undefined ? undefined : typeof identities === 'string' ? [identities] : [...identities];
+
+function assertIdentity(identity: unknown): string {
+  if (typeof identity !== 'string' || identity === '') {
+    throw new SseEncodingError(messages.invalidOptionValue('identity', identity, 'pass the non-empty string identify() gave.'));
+  }
+  return identity;
+}
 
 function assertChannelName(name: unknown): asserts name is string {
   if (!isChannelName(name)) {

@@ -202,6 +202,7 @@ export class StreamOpener {
         expiresAt: ticket.expiresAt,
         meter: this.metrics?.route(req, route.handlerName),
         watch: this.tracker.backlogWatch,
+        multiplexed: route.multi ? { maxChannels: route.maxChannels ?? 100, presence: route.presence === true } : undefined,
       },
       this.tracker,
     );

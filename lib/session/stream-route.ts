@@ -18,6 +18,9 @@ export interface StreamRoute {
   readonly presence?: boolean;
   /** `Class.method`, for messages. */
   readonly handlerName: string;
+  /** An `@SseChannels()` route, and the most channels one of its streams may carry. */
+  readonly multi?: boolean;
+  readonly maxChannels?: number;
 }
 
 /** What a request streams: a channel, several (`@SseChannels()`), or its own Observable. */

@@ -31,6 +31,14 @@ export interface SessionInit {
   /** The route's meter (`undefined`: metrics are off). */
   readonly meter: StreamMeter | undefined;
   readonly watch: BacklogWatch | undefined;
+  /** A stream that carries many channels (`@SseChannels()`): its route's limit, and whether its channels announce presence. */
+  readonly multiplexed?: MultiplexedSettings;
+}
+
+/** What `subscribe()` needs to know of a stream that carries many channels. */
+export interface MultiplexedSettings {
+  readonly maxChannels: number;
+  readonly presence: boolean;
 }
 
 /**
@@ -45,6 +53,7 @@ export class StreamSession implements ConnectionOwner, TrackedSession {
   readonly connection: SseConnection;
   readonly heartbeat: number;
   readonly expiresAt: number | undefined;
+  readonly multiplexed: MultiplexedSettings | undefined;
   private readonly slot: StreamSlot;
   private readonly meter: StreamMeter | undefined;
   private readonly subscriptions: SessionSubscription[] = [];
@@ -59,6 +68,7 @@ export class StreamSession implements ConnectionOwner, TrackedSession {
     this.meter = init.meter;
     this.heartbeat = init.heartbeat;
     this.expiresAt = init.expiresAt;
+    this.multiplexed = init.multiplexed;
     init.meter?.opened();
     this.connection = new SseConnection(init.request, init.response, init.eventName, init.maxQueuedBytes, init.watch, init.identity, init.meter, this);
   }
@@ -86,6 +96,20 @@ export class StreamSession implements ConnectionOwner, TrackedSession {
       return;
     }
     this.subscriptions.push(subscription);
+  }
+
+  /** Leaves one of its subscriptions while the stream goes on (`unsubscribe()`). */
+  unsubscribe(subscription: SessionSubscription): void {
+    const index = this.subscriptions.indexOf(subscription);
+    if (index !== -1) {
+      this.subscriptions.splice(index, 1);
+      subscription.leave('server');
+    }
+  }
+
+  /** What it is subscribed to (a copy). */
+  get subscribed(): readonly SessionSubscription[] {
+    return [...this.subscriptions];
   }
 
   /** Nothing was written with the headers (no retry, replay or early value): sends them on their own. */

@@ -142,6 +142,11 @@ export class ConnectionTracker implements SessionRegistry, BeforeApplicationShut
     }
   }
 
+  /** The open streams of `identity` on this instance. */
+  sessionsOf(identity: string): TrackedSession[] {
+    return this.identities.streamsOf(identity);
+  }
+
   /**
    * Ends every open stream of `identity` on this instance, after the
    * `closeEvent` with reason `revoked`. @returns how many

@@ -209,6 +209,44 @@ describe.each(PLATFORMS)('@SseChannels() on %s', (platform) => {
     await Promise.all([ann.close(), bob.close()]);
   });
 
+  it('subscribe() adds a channel to every open stream of an identity, live from then on; unsubscribe() removes it; the stream goes on', async () => {
+    const [ann1, ann2, bob] = await Promise.all([
+      open('/events', { 'x-user': 'ann' }),
+      open('/events', { 'x-user': 'ann' }),
+      open('/events', { 'x-user': 'bob' }),
+    ]);
+    await until(() => broadcaster.clientCount('news') === 3, 'the streams to join');
+    void broadcaster.publish('rooms/7', 'before');
+    await broadcaster.subscribe('ann', 'rooms/7');
+    await broadcaster.subscribe('ann', 'rooms/7'); // (once per stream)
+    expect(broadcaster.clientCount('rooms/7')).toBe(2);
+    void broadcaster.publish('rooms/7', 'after');
+    for (const ann of [ann1, ann2]) {
+      expect(pairs(await ann.waitForEvents(1))).toEqual([['rooms/7', 'after']]);
+    }
+    await broadcaster.unsubscribe('ann', 'rooms/7');
+    expect(broadcaster.clientCount('rooms/7')).toBe(0);
+    void broadcaster.publish('rooms/7', 'gone');
+    void broadcaster.publish('news', 'still');
+    expect(pairs(await ann1.waitForEvents(2)).at(-1)).toEqual(['news', 'still']);
+    expect(ann1.events.some((e) => e.data === 'gone' || e.data === 'before')).toBe(false);
+    expect(bob.events.some((e) => e.event === 'rooms/7')).toBe(false);
+    await Promise.all([ann1.close(), ann2.close(), bob.close()]);
+  });
+
+  it('subscribe() past a stream\'s maxChannels rejects naming the limit, and adds nothing; bad arguments reject', async () => {
+    const stream = await open('/events/capped?n=2', { 'x-user': 'carol' });
+    await until(() => broadcaster.clientCount('c/1') === 1, 'the stream to join');
+    await expect(broadcaster.subscribe('carol', 'extra')).rejects.toThrow(
+      'Too many channels for one stream: 3, and this route carries at most 2 (its maxChannels option).',
+    );
+    expect(broadcaster.clientCount('extra')).toBe(0);
+    await expect(broadcaster.subscribe('carol', 'a\nb')).rejects.toThrow(/Invalid SSE channel name/);
+    await expect(broadcaster.subscribe('', 'news')).rejects.toThrow(/identity/);
+    await broadcaster.subscribe('nobody', 'news'); // no stream: nothing to do
+    await stream.close();
+  });
+
   it('a real reconnecting client (eventsource 4.1) routes by channel and resumes exactly after the server cut it', async () => {
     const seen: string[] = [];
     const es = new EventSource(`${t.url}/events?room=1`, {

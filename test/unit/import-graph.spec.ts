@@ -30,7 +30,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   registry: ['channel', 'feed', 'presence', 'interfaces', 'model', 'options', 'util', 'sse.constants', 'sse.messages'],
   session: ['channel', 'connection', 'feed', 'presence', 'registry', 'tracker', 'model', 'options', 'wire', 'sse.constants', 'sse.messages'],
   // The public face and the Nest glue.
-  broadcaster: ['channel', 'registry', 'tracker', 'interfaces', 'model', 'options', 'wire', 'sse.constants', 'sse.messages'],
+  broadcaster: ['channel', 'registry', 'session', 'tracker', 'interfaces', 'model', 'options', 'wire', 'sse.constants', 'sse.messages'],
   routing: ['broadcaster', 'connection', 'registry', 'session', 'model', 'util', 'sse.constants', 'sse.messages'],
   decorators: ['connection', 'openapi', 'options', 'routing', 'interfaces', 'model', 'sse.constants', 'sse.messages'],
   'sse.module': ['broadcaster', 'health', 'metrics', 'registry', 'routing', 'session', 'tracker', 'interfaces', 'options', 'sse.constants', 'sse.messages'],
