@@ -10,7 +10,11 @@ import type { Channel } from './channel.js';
 import type { ChannelMux } from './channel.interfaces.js';
 
 /** Where a stream that carries many channels starts: after a cursor, from the start, live, or after a cursor it cannot read. */
-export type MultiplexedStart = { readonly after: number; readonly cursor: string } | { readonly unreadable: string } | 'start' | 'live';
+export type MultiplexedStart =
+  | { readonly after: number; readonly cursor: string; readonly resumed?: true }
+  | { readonly unreadable: string }
+  | 'start'
+  | 'live';
 
 interface Queued {
   readonly channel: Channel;
@@ -28,6 +32,8 @@ interface Queued {
  */
 export class Multiplexer implements ChannelMux<Channel> {
   private readonly members = new Map<Channel, Set<SseConnection>>();
+  /** Members still being replayed to: counted in their channels, sent nothing live until caught up. */
+  private readonly catchingUp = new Set<SseConnection>();
   private readonly batch = new TurnBatcher<Queued>((queued) => this.deliver(queued));
 
   constructor(
@@ -53,50 +59,76 @@ export class Multiplexer implements ChannelMux<Channel> {
   }
 
   /**
-   * Makes `connection` a member of `channels`: first, in one write, what it
-   * missed of each since `start` (each channel's reset where it cannot tell),
-   * merged in sequence order. An ended channel gives its end event (unless the
-   * client had it) and takes no member.
+   * Makes `connection` a member of `channels`: first what it missed of each
+   * since `start` (each channel's reset where it cannot tell), merged in
+   * sequence order — at the pace it reads: a slice of at most half its queue
+   * bound, the next once that one is flushed, each read again from the
+   * history, so that a reconnect costs no more memory than one slice. Then, in
+   * the turn of the last slice, it is a member. An ended channel gives its end
+   * event (unless the client had it) and takes no member.
    */
   join(connection: SseConnection, channels: readonly Channel[], start: MultiplexedStart): void {
+    if (connection.closed) {
+      return;
+    }
     // Events published earlier in this turn go to the members that were there (and are in history).
     this.batch.flush();
-    const resets: string[] = [];
-    const replay: { readonly seq: number; readonly frame: string }[] = [];
+    if (!(typeof start === 'object' && 'resumed' in start)) {
+      // Counted in at once (its channels are kept), live once caught up.
+      this.catchingUp.add(connection);
+      channels.filter((channel) => channel.endEvent === undefined).forEach((channel) => this.admit(channel, connection));
+    }
+    let text = '';
+    const due: { readonly seq: number; readonly channel: Channel; readonly entry: ChannelEvent }[] = [];
     for (const channel of channels) {
       const missed = this.missed(channel, start);
-      if (missed.reset) {
+      if (missed.reset && !(missed.reset === 'unknown-id' && typeof start === 'object' && 'resumed' in start)) {
         const lastEventId = typeof start === 'object' ? ('cursor' in start ? start.cursor : start.unreadable) : '';
-        const data = JSON.stringify({ reason: missed.reset, lastEventId, channel: channel.name });
-        resets.push(encodeFrame({ event: `${channel.name}#${this.resetEvent}`, data }));
+        text += encodeFrame({
+          event: `${channel.name}#${this.resetEvent}`,
+          data: JSON.stringify({ reason: missed.reset, lastEventId, channel: channel.name }),
+        });
       }
       const end = channel.endEvent;
       let hasEnd = end === undefined || (typeof start === 'object' && 'after' in start && end.seq! <= start.after);
       for (const entry of missed.events) {
         if (isFor(entry.audience, connection.identity)) {
-          replay.push({ seq: entry.seq!, frame: this.frameOf(channel, entry) });
+          due.push({ seq: entry.seq!, channel, entry });
         }
         hasEnd ||= entry === end;
       }
       if (!hasEnd) {
-        replay.push({ seq: end!.seq!, frame: this.frameOf(channel, end!) });
+        due.push({ seq: end!.seq!, channel, entry: end! });
       }
     }
-    replay.sort((a, b) => a.seq - b.seq);
-    const text = resets.join('') + replay.map(({ frame }) => frame).join('');
+    due.sort((a, b) => a.seq - b.seq);
+    const budget = connection.maxQueuedBytes > 0 ? connection.maxQueuedBytes / 2 : Infinity;
+    let taken = 0;
+    while (taken < due.length && (taken === 0 || text.length < budget)) {
+      text += this.frameOf(due[taken].channel, due[taken].entry);
+      taken++;
+    }
+    if (taken < due.length) {
+      // (Resumed: a channel made after this slice's position owes no reset — the first slice said what was owed.)
+      const next = { after: due[taken - 1].seq, cursor: typeof start === 'object' && 'cursor' in start ? start.cursor : '', resumed: true as const };
+      connection.write(text, () => this.join(connection, channels, next));
+      return;
+    }
     if (text !== '') {
       connection.write(text);
     }
-    for (const channel of channels) {
-      if (channel.endEvent === undefined && !connection.closed) {
-        channel.enter();
-        let set = this.members.get(channel);
-        if (!set) {
-          set = new Set();
-          this.members.set(channel, set);
-        }
-        set.add(connection);
-      }
+    this.catchingUp.delete(connection);
+  }
+
+  private admit(channel: Channel, connection: SseConnection): void {
+    let set = this.members.get(channel);
+    if (!set) {
+      set = new Set();
+      this.members.set(channel, set);
+    }
+    if (!set.has(connection)) {
+      set.add(connection);
+      channel.enter();
     }
   }
 
@@ -108,6 +140,9 @@ export class Multiplexer implements ChannelMux<Channel> {
         this.members.delete(channel);
       }
       channel.exit(reason);
+    }
+    if (connection.closed) {
+      this.catchingUp.delete(connection);
     }
   }
 
@@ -143,7 +178,7 @@ export class Multiplexer implements ChannelMux<Channel> {
       const frame = this.frameOf(channel, entry);
       let frames = 0;
       for (const member of members) {
-        if (isFor(entry.audience, member.identity)) {
+        if (!this.catchingUp.has(member) && isFor(entry.audience, member.identity)) {
           out.set(member, (out.get(member) ?? '') + frame);
           frames++;
         }

@@ -120,4 +120,45 @@ describe('Multiplexer', () => {
     a.close();
     expect([a.clientCount, bob.connection.closed]).toEqual([0, false]);
   });
+
+  it('replays at the pace the client reads: slices of half its queue bound, each read again from history; nothing lost or twice', async () => {
+    const { mux, channel, publish, cursor } = setup();
+    const [a, b] = [channel('a'), channel('b')];
+    for (let i = 1; i <= 3; i++) {
+      publish(a, `a${i}`);
+      publish(b, `b${i}`);
+    }
+    const slow = fakeConnection('', 120); // slices of ~60 characters: one or two frames each
+    mux.join(slow.connection, [a, b], mux.startOf(cursor(0), undefined));
+    expect(slow.response.chunks.length).toBe(1);
+    expect(a.clientCount).toBe(1); // counted in at once (its channels are kept), live once caught up
+    publish(b, 'b4'); // published meanwhile: it comes from history, in order, not live
+    await microtasks();
+    for (let i = 0; i < 10 && !slow.response.text.includes('data: b4'); i++) {
+      slow.response.drain();
+      await microtasks();
+    }
+    publish(a, 'live');
+    await microtasks();
+    const datas = [...slow.response.text.matchAll(/data: (.*)\n/g)].map(([, data]) => data);
+    expect(datas).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3', 'b4', 'live']);
+    expect(slow.response.chunks.length).toBeGreaterThan(3);
+  });
+
+  it('a client that leaves while it is replayed to is counted out and sent nothing more', async () => {
+    const { mux, channel, publish, cursor } = setup();
+    const a = channel('a');
+    for (let i = 1; i <= 6; i++) {
+      publish(a, `a${i}`);
+    }
+    const slow = fakeConnection('', 60);
+    mux.join(slow.connection, [a], mux.startOf(cursor(0), undefined));
+    const written = slow.response.chunks.length;
+    slow.connection.end(undefined, 'server'); // (its session's membership leaves, as below)
+    mux.leave(a, slow.connection, 'client');
+    expect(a.clientCount).toBe(0);
+    slow.response.drain();
+    await microtasks();
+    expect(slow.response.chunks.length).toBe(written);
+  });
 });
