@@ -12,6 +12,12 @@ export const ANSWER =
   'when the connection drops, the browser reconnects with the id of the last token it saw, ' +
   'and the server replays exactly what came after it — so the answer goes on mid-sentence, with nothing missing.';
 
+/** A stand-in for a model: the canned answer, one word every `tokenMs`. */
+export function fakeModel(tokenMs: number): Observable<string> {
+  const words = ANSWER.split(/(?<= )/);
+  return from(words).pipe(concatMap((word) => of(word).pipe(delay(tokenMs))));
+}
+
 /**
  * The LLM pattern: a run is a channel (`answers/<id>`) that ends when the
  * answer is complete. `POST /answers` starts one and streams it in its own
@@ -34,7 +40,7 @@ export class AnswersController {
       throw new BadRequestException('Send JSON { "question": "..." } (and, optionally, an "id" of a-z, 0-9 and "-").');
     }
     // The run outlives its client: it stops only when nobody has listened for a minute.
-    this.broadcaster.connect(`answers/${id}`, this.fakeModel(), { end: true, cancelWhenIdle: 60_000 });
+    this.broadcaster.connect(`answers/${id}`, fakeModel(this.options.answerTokenMs), { end: true, cancelWhenIdle: 60_000 });
     return this.broadcaster.channel(`answers/${id}`);
   }
 
@@ -47,11 +53,5 @@ export class AnswersController {
   @HttpCode(204)
   drop(@Param('id') id: string): void {
     this.broadcaster.close(`answers/${id}`);
-  }
-
-  /** A stand-in for a model: the canned answer, one word at a time. */
-  private fakeModel(): Observable<string> {
-    const words = ANSWER.split(/(?<= )/);
-    return from(words).pipe(concatMap((word) => of(word).pipe(delay(this.options.answerTokenMs))));
   }
 }

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RedisTransport, SseModule } from 'nestjs-sse-channel';
 import { AnswersController } from './answers.controller.js';
+import { EventsController } from './events.controller.js';
 import { PageController } from './page.controller.js';
 import { sampleIdentity } from './sample-identity.js';
 import { RoomsController } from './rooms.controller.js';
@@ -22,7 +23,9 @@ export class AppModule {
           transport: options.redisUrl ? new RedisTransport({ connection: options.redisUrl, keyPrefix: 'sse-sample:' }) : undefined,
         }),
       ],
-      controllers: [PageController, TickerController, RoomsController, AnswersController],
+      // The page's one connection (@SseChannels()) works in memory only so far: on Redis the
+      // page opens a stream per panel (see PageController).
+      controllers: [PageController, TickerController, RoomsController, AnswersController, ...(options.redisUrl ? [] : [EventsController])],
       providers: [{ provide: SAMPLE_OPTIONS, useValue: options }],
     };
   }

@@ -11,7 +11,7 @@ import { until } from '../src/until.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
-(hasChromium() ? describe : describe.skip)('the sample page in Chromium', () => {
+(hasChromium() ? describe : describe.skip)('the sample pages in Chromium (/streams: a stream per panel)', () => {
   let app: INestApplication;
   let url: string;
   let browser: Browser;
@@ -41,7 +41,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   });
 
   it('both clients (EventSource and XHR onprogress) receive ticks with increasing timestamps', async () => {
-    const page = await openPage();
+    const page = await openPage('/streams');
     for (const list of ['#es-log li', '#xhr-log li']) {
       await page.waitForFunction((selector) => document.querySelectorAll(selector).length >= 4, list, { timeout: 10_000 });
     }
@@ -61,7 +61,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   });
 
   it('a chat message posted through the page appears in two open pages', async () => {
-    const [alice, bob] = [await openPage('/?room=two-pages&user=alice'), await openPage('/?room=two-pages&user=bob')];
+    const [alice, bob] = [await openPage('/streams?room=two-pages&user=alice'), await openPage('/streams?room=two-pages&user=bob')];
     await Promise.all([alice, bob].map((page) => page.waitForSelector('#chat-state.open')));
     // Presence: each page sees both people, once each (two streams per page).
     for (const page of [alice, bob]) {
@@ -83,7 +83,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
   it('after a server-side drop, EventSource reconnects with Last-Event-ID and the page shows the missed messages', async () => {
     const broadcaster = app.get(SseBroadcaster);
-    const page = await openPage('/?room=drop');
+    const page = await openPage('/streams?room=drop');
     await page.waitForSelector('#chat-state.open');
     broadcaster.publish('rooms/drop', { user: 'server', text: 'before the drop' });
     await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 1);
@@ -114,7 +114,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
   });
 
   it('an answer streams token by token; dropped mid-answer it goes on with nothing missing, and after its end the browser stops', async () => {
-    const page = await openPage('/?room=answer');
+    const page = await openPage('/streams?room=answer');
     await page.click('#ask');
     await page.waitForFunction(() => Number(document.querySelector('#answer-tokens')?.textContent) >= 5);
     await page.click('#answer-drop');
@@ -131,7 +131,7 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await page.close();
   });
 
-  it('shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
+  it('the page at / (one stream for every panel) shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
     const page = await openPage('/?room=lobby&user=ada');
     await page.waitForSelector('#chat-state.open');
     await page.fill('input[name=text]', 'Ticks above, chat here: one channel, many clients.');

@@ -478,6 +478,9 @@ const hasRedis = redisServerAvailable();
         what: 'ticks from both instances',
       });
       expect(ticks[0].event).toBe('message');
+      // @SseChannels() is in memory only so far: on Redis the page opens a stream per panel.
+      expect(await (await fetch(`${urls[0]}/`)).text()).toContain("new EventSource('/ticker')");
+      expect((await fetch(`${urls[0]}/events?room=lobby&user=ann`)).status).toBe(404);
       await Promise.all([room.close(), ticker.close()]);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
