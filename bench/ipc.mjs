@@ -6,14 +6,19 @@
  */
 export function call(child, message, reply) {
   const answer = new Promise((resolve, reject) => {
+    const onExit = (code) => {
+      child.off('message', onMessage);
+      reject(new Error(`process exited (${code}) while waiting for ${reply}`));
+    };
     const onMessage = (m) => {
       if (m.cmd === reply) {
         child.off('message', onMessage);
+        child.off('exit', onExit);
         resolve(m);
       }
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) while waiting for ${reply}`)));
+    child.once('exit', onExit);
   });
   if (message) child.send(message);
   return answer;

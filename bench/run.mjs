@@ -9,6 +9,7 @@
 //   npm run bench [-- --clients 1000 --events 1000 --idle 10000 --runs 3 --only fastify --cpu-prof]
 //   npm run bench -- --only Redis       # the two-instance runs and what they are compared with
 //   npm run bench -- --only tokens      # only the per-client table (tokens.mjs; also npm run bench:tokens)
+//   npm run bench -- --only channels    # only the many-channels-per-stream table (channels.mjs)
 // --cpu-prof writes each server's CPU profile to bench/profiles/.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { redisServerAvailable, startRedis } from './redis.mjs';
 import { runTokenBench } from './tokens.mjs';
+import { runChannelsBench } from './channels.mjs';
 import { call } from './ipc.mjs';
 
 const { values: args } = parseArgs({
@@ -78,7 +80,9 @@ const SERVERS = {
   },
 };
 const onRedis = (name) => SERVERS[name].instances !== undefined;
-let names = Object.keys(SERVERS).filter((name) => !args.only || (args.only !== 'tokens' && name.includes(args.only)));
+// --only tokens / --only channels: that table alone.
+const TABLES = ['tokens', 'channels'];
+let names = Object.keys(SERVERS).filter((name) => !args.only || (!TABLES.includes(args.only) && name.includes(args.only)));
 if (args.only && names.some(onRedis)) {
   // A Redis row means little without the in-memory row it is compared with.
   names = [...new Set([...names.filter((name) => !onRedis(name)), ...names.filter(onRedis).map((name) => SERVERS[name].memory), ...names.filter(onRedis)])];
@@ -197,9 +201,11 @@ const nest = rows.find((r) => r.name.startsWith('Nest'));
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 console.log(`\nnestjs-sse-channel bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-console.log(`${CLIENTS} clients × ${EVENTS} events (~130 B JSON, ${PER_TICK} per event-loop turn); RSS at ${IDLE} idle clients; medians of ${RUNS} runs\n`);
-console.log('| server | deliveries/s | p50 ms | p99 ms | RSS/idle client | vs raw (rate) | vs Nest @Sse (rate) | p50 vs raw | RSS vs raw |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+if (rows.length) {
+  console.log(`${CLIENTS} clients × ${EVENTS} events (~130 B JSON, ${PER_TICK} per event-loop turn); RSS at ${IDLE} idle clients; medians of ${RUNS} runs\n`);
+  console.log('| server | deliveries/s | p50 ms | p99 ms | RSS/idle client | vs raw (rate) | vs Nest @Sse (rate) | p50 vs raw | RSS vs raw |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+}
 for (const r of rows) {
   console.log(
     `| ${r.name}${r.incomplete ? ` (${r.incomplete} incomplete)` : ''} | ${fmt(r.rate)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.rss / 1024, 1)} KB | ${raw ? fmt(r.rate / raw.rate, 2) : 'n/a'} | ${nest ? fmt(r.rate / nest.rate, 1) : 'n/a'} | ${raw ? fmt(r.p50 / raw.p50, 2) : 'n/a'} | ${raw ? fmt(r.rss / raw.rss, 2) : 'n/a'} |`,
@@ -249,5 +255,12 @@ redis?.stop();
 // The second table: one Observable per client (LLM tokens, job logs).
 if (!args.only || args.only === 'tokens') {
   await runTokenBench({ clients: 1000, tokens: 200, interval: 10, runs: RUNS, cpuProf: args['cpu-prof'] }, children);
+}
+// The third table: streams that carry many channels (@SseChannels()) vs one.
+if (!args.only || args.only === 'channels') {
+  await runChannelsBench(
+    { clients: CLIENTS, events: EVENTS, idle: IDLE, channels: 10, runs: RUNS, perTick: PER_TICK, unwatchedMs: 300, unwatchedWindows: 5, cpuProf: args['cpu-prof'] },
+    children,
+  );
 }
 process.exit(0);
