@@ -5,7 +5,7 @@ import { join } from 'node:path';
 // The built package as users load it: `npm test` builds dist/ first.
 const root = join(import.meta.dirname, '..', '..');
 const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
-const PUBLIC = ['SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseEncodingError', 'SseModule', 'isSseMessage'];
+const PUBLIC = ['SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseChannels', 'SseEncodingError', 'SseModule', 'isSseMessage'];
 
 describe('the built dist/', () => {
   beforeAll(() => {
@@ -24,7 +24,7 @@ describe('the built dist/', () => {
   it('exports the public API and nothing else at run time', () => {
     const out = run(['--input-type=module', '-e', `import * as m from 'nestjs-sse-channel'; console.log(JSON.stringify(Object.keys(m).sort()))`]);
     expect(JSON.parse(out)).toEqual(
-      ['LastEventId', 'RedisTransport', 'SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseEncodingError', 'SseHealthIndicator', 'SseModule', 'SseTransportError', 'isSseMessage', 'withSseItemSchemas'].sort(),
+      ['LastEventId', 'RedisTransport', 'SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseChannels', 'SseEncodingError', 'SseHealthIndicator', 'SseModule', 'SseTransportError', 'isSseMessage', 'withSseItemSchemas'].sort(),
     );
   });
 
