@@ -4,6 +4,7 @@ import { of } from 'rxjs';
 import { SseBroadcaster, SseChannels, SseModule, type SseTransport } from '../../lib/index.js';
 import { SseTestStream, type SseTestEvent } from '../../lib/testing/index.js';
 import { createTestApp, PLATFORMS, type TestApp } from '../src/create-app.js';
+import { stuckClient } from '../src/stuck-client.js';
 import { until } from '../src/until.js';
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -269,6 +270,40 @@ describe.each(PLATFORMS)('@SseChannels() on %s', (platform) => {
       expect(seen).toEqual(['news:n1', 'rooms/1:a1', 'rooms/1:a2', 'news:n2', 'rooms/1:a3']);
     } finally {
       es.close();
+    }
+  });
+});
+
+describe.each(PLATFORMS)('@SseChannels() and a client that stops reading, on %s', (platform) => {
+  it('drops only the stuck stream (its channels count it out as slow); a reader of the same channels gets everything', async () => {
+    const t = await createTestApp(platform, {
+      imports: [SseModule.forRoot({ heartbeat: 0, limits: { maxQueuedBytes: 64 * 1024, slowClientTimeout: 300 } })],
+      controllers: [EventsController],
+    });
+    const broadcaster = t.app.get(SseBroadcaster);
+    try {
+      const reader = await SseTestStream.open(t.server, { path: '/events?room=big' });
+      const stuck = await stuckClient(t, '/events?room=big');
+      await until(() => broadcaster.clientCount('rooms/big') === 2, 'both streams');
+      const payload = 'q'.repeat(16 * 1024);
+      let published = 0;
+      while (broadcaster.totals().backlogged === 0) {
+        void broadcaster.publish(published % 2 === 0 ? 'rooms/big' : 'news', { n: published++, payload });
+        await new Promise((resolve) => setImmediate(resolve));
+        if (published > 4000) {
+          throw new Error('the stuck stream never went above its bound');
+        }
+      }
+      await until(() => broadcaster.stats()['rooms/big'].droppedSlow === 1, 'the stuck stream to be dropped', 5000);
+      stuck.socket.resume();
+      await stuck.closed;
+      expect(broadcaster.stats()['news']).toMatchObject({ clients: 1, droppedSlow: 1 });
+      expect(broadcaster.totals()).toMatchObject({ streams: 1 });
+      const events = await reader.waitForEvents(published, 10_000);
+      expect(events.map((e) => JSON.parse(e.data).n)).toEqual(Array.from({ length: published }, (_, n) => n));
+      await reader.close();
+    } finally {
+      await t.close();
     }
   });
 });
