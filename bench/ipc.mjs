@@ -23,3 +23,17 @@ export function call(child, message, reply) {
   if (message) child.send(message);
   return answer;
 }
+
+/**
+ * The forked processes of a bench run, killed when it exits, and a bound on the
+ * whole run: a stuck server or client ends it (and its children) after `minutes`.
+ */
+export function boundedRun(minutes) {
+  const children = new Set();
+  process.on('exit', () => children.forEach((child) => child.kill()));
+  setTimeout(() => {
+    console.error(`bench: gave up after ${minutes} minutes`);
+    process.exit(2);
+  }, minutes * 60_000).unref();
+  return children;
+}

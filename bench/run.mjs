@@ -19,7 +19,7 @@ import os from 'node:os';
 import { redisServerAvailable, startRedis } from './redis.mjs';
 import { runTokenBench } from './tokens.mjs';
 import { runChannelsBench } from './channels.mjs';
-import { call } from './ipc.mjs';
+import { boundedRun, call } from './ipc.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,12 +33,7 @@ const { values: args } = parseArgs({
   },
 });
 // It stops by itself: a stuck server or client ends the whole run, children too.
-const children = new Set();
-process.on('exit', () => children.forEach((child) => child.kill()));
-setTimeout(() => {
-  console.error('bench: gave up after 30 minutes');
-  process.exit(2);
-}, 30 * 60_000).unref();
+const children = boundedRun(30);
 
 const CLIENTS = Number(args.clients);
 const EVENTS = Number(args.events);

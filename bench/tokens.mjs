@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { call } from './ipc.mjs';
+import { boundedRun, call } from './ipc.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 export const TOKEN_SERVERS = {
@@ -88,12 +88,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'cpu-prof': { type: 'boolean', default: false },
     },
   });
-  const children = new Set();
-  process.on('exit', () => children.forEach((child) => child.kill()));
-  setTimeout(() => {
-    console.error('bench: gave up after 20 minutes');
-    process.exit(2);
-  }, 20 * 60_000).unref();
+  const children = boundedRun(20);
   await runTokenBench(
     { clients: Number(values.clients), tokens: Number(values.tokens), interval: Number(values.interval), runs: Number(values.runs), only: values.only, cpuProf: values['cpu-prof'] },
     children,
