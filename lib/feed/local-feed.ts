@@ -1,26 +1,10 @@
-import { randomInt } from 'node:crypto';
 import { encodeEventBody } from '../wire/encoder.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
 import type { Audience } from '../model/audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
+import { newEpoch } from './epoch.js';
 import { StreamSequence } from './sequence.js';
-
-/** Random for each process: channels of two processes (or before and after a restart) made in the same millisecond share an epoch by a 1 in 60 million chance only. */
-const PROCESS_TAG = randomInt(36 ** 5).toString(36).padStart(5, '0');
-/** How many channels this process has made: channels made in the same millisecond never share an epoch. */
-let channelsMade = 0;
-
-/**
- * A new channel's epoch, the part of its ids before `-<n>`: its creation time
- * (ms, base 36), this process's random tag and the count of channels made
- * here: an id of one channel is never an id of another channel of this
- * process, and practically never one of another process's (a restart's).
- * Base 36 only: printable, no space, no `-`, short (about 14 characters).
- */
-function newEpoch(): string {
-  return `${Date.now().toString(36)}${PROCESS_TAG}${(channelsMade++).toString(36)}`;
-}
 
 /** How a channel writes `<n>` in its ids: decimal, no leading zero. */
 const SEQUENCE = /^[1-9][0-9]*$/;
