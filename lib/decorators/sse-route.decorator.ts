@@ -10,9 +10,6 @@ import { resolveRouteOptions } from '../options/route-options.js';
 import * as messages from '../sse.messages.js';
 import { SSE_ROUTE_METADATA } from '../sse.constants.js';
 
-/** The channels one `@SseChannels()` stream may carry, unless the route says otherwise. */
-const DEFAULT_MAX_CHANNELS = 100;
-
 /**
  * What `@SseChannel()` and `@SseChannels()` do: the route's metadata (checked
  * when the decorator runs, naming the handler), its OpenAPI entry, its path
@@ -31,7 +28,7 @@ export function declareSseRoute(
     // The route definition is the resolved options (what the schema gives), with where the route is.
     const { method, schema, maxChannels, ...resolved } = resolveRouteOptions(where, options);
     const multi = kind === 'SseChannels';
-    assertKindOptions(where, multi, resolved.channel, maxChannels);
+    assertKindOptions(where, multi, resolved.channel, options.maxChannels);
     const channel = resolved.channel;
     const segments = channel === undefined ? undefined : parseChannelTemplate(channel, `${where} option channel`);
     const paths = [path ?? '/'].flat();
@@ -44,7 +41,7 @@ export function declareSseRoute(
       path: paths.join(', '),
       handlerName,
       multi,
-      maxChannels: maxChannels ?? DEFAULT_MAX_CHANNELS,
+      maxChannels,
     };
     const typed = descriptor as unknown as TypedPropertyDescriptor<(...args: never[]) => unknown>;
     typed.value = boxHandlerResult(typed.value!);
@@ -88,7 +85,7 @@ function assertPath(where: string, path: unknown, options: SseRouteOptions): voi
 }
 
 /** `channel` is an `@SseChannel()` option, `maxChannels` one of `@SseChannels()`. */
-function assertKindOptions(where: string, multi: boolean, channel: string | undefined, maxChannels: number | undefined): void {
+function assertKindOptions(where: string, multi: boolean, channel: string | undefined, maxChannels: unknown): void {
   if (multi && channel !== undefined) {
     throw new Error(messages.optionOfOtherKind(where, 'channel', '@SseChannel()', 'the channels an @SseChannels() stream carries are the ones its handler returns'));
   }

@@ -35,7 +35,7 @@ const ROUTE = {
   expiresAt: func<ExpiresAt>(FUNCTION_SHAPES.expiresAt)(),
   maxClientsPerIdentity: count('streams of one identity on this route; 0 for no cap')(),
   presence: boolean()({ default: false }),
-  maxChannels: count('channels on one stream of an @SseChannels() route')(),
+  maxChannels: count('channels on one stream of an @SseChannels() route')({ default: 100 }),
   schema: custom<SseEventSchema>(assertEventSchema)(),
 } satisfies SchemaOf<Omit<SseRouteOptions, 'maxHeaderDelay' | 'serialize'>>;
 

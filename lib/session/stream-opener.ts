@@ -202,7 +202,8 @@ export class StreamOpener {
         expiresAt: ticket.expiresAt,
         meter: this.metrics?.route(req, route.handlerName),
         watch: this.tracker.backlogWatch,
-        multiplexed: route.multi ? { maxChannels: route.maxChannels ?? 100, presence: route.presence === true } : undefined,
+        // (An @SseChannels() route always has its maxChannels: the route schema's default.)
+        multiplexed: route.multi ? { maxChannels: route.maxChannels!, presence: route.presence === true } : undefined,
       },
       this.tracker,
     );
