@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
+import { startPresenceInstance } from '../src/start-instance.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
 import { expiresAt, identify, IdentityController } from '../src/identity.controller.js';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
@@ -106,17 +105,8 @@ const LEASE = 900;
 
   it('an instance killed without shutting down: its identities leave once its lease has run out (within lease × 4/3)', async () => {
     const watcher = await SseTestStream.open(a.server, { path: '/lobby/crash', headers: token('watcher') });
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'presence-instance.mjs'), redis.url, 'ids:', String(LEASE)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const { child, port } = await startPresenceInstance([redis.url, 'ids:', String(LEASE)]);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout!.on('data', (data: Buffer) => {
-          const match = /port (\d+)/.exec(data.toString());
-          if (match) resolve(Number(match[1]));
-        });
-        child.on('exit', (code) => reject(new Error(`the instance exited (${code})`)));
-      });
       const zed = await SseTestStream.open(`http://127.0.0.1:${port}`, { path: '/lobby/crash', headers: { 'x-user': 'zed' } });
       await watcher.waitFor((events) => events.some((e) => e.event === 'sse-join' && e.data.includes('zed')));
       expect(await a.app.get(SseBroadcaster).identities('lobby/crash')).toEqual(['watcher', 'zed']);

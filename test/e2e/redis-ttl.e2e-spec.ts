@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
+import { startPresenceInstance } from '../src/start-instance.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
 import { DeliveryController } from '../src/delivery.controller.js';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
@@ -179,17 +178,8 @@ let prefixes = 0;
   });
 
   it("an instance killed without shutting down (no unsubscribe) leaves its channel's Stream expiring at most ttl + lease after it died", async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'presence-instance.mjs'), redis.url, keyPrefix, String(LEASE), String(TTL)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const { child, port } = await startPresenceInstance([redis.url, keyPrefix, String(LEASE), String(TTL)]);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout!.on('data', (data: Buffer) => {
-          const match = /port (\d+)/.exec(data.toString());
-          if (match) resolve(Number(match[1]));
-        });
-        child.on('exit', (code) => reject(new Error(`the instance exited (${code})`)));
-      });
       const stream = await SseTestStream.open(`http://127.0.0.1:${port}`, { path: '/lobby/ttl-crash', headers: { 'x-user': 'zed' } });
       await publish(a, 'lobby/ttl-crash', 1);
       await stream.waitForEvents(1);
