@@ -21,4 +21,5 @@ export type {
   SseTransportHost,
   SseTransportPublish,
   SseTransportRead,
+  SseTransportReadSince,
 } from './interfaces/sse-transport.interface.js';

@@ -214,5 +214,14 @@ export const invalidChannelInResult = (handler: string, name: unknown) =>
 export const tooManyChannels = (count: number, max: number) =>
   `Too many channels for one stream: ${count}, and this route carries at most ${max} (its maxChannels option).`;
 
-export const multiplexingNeedsMemory = (handler: string) =>
-  `@SseChannels() on ${handler}: streams that carry many channels work in memory only so far, and SseModule has a transport. Use @SseChannel() routes with the transport, or run this app without it.`;
+export const multiplexingNeedsSequence = (handler: string) =>
+  `@SseChannels() on ${handler}: streams that carry many channels need a transport that numbers events across channels (readSince(), as RedisTransport has), and SseModule's transport has none. Use RedisTransport, or @SseChannel() routes with this transport.`;
+
+export const redisNotConnected = (status: string, channel: string) =>
+  `Redis is not connected (status "${status}"): the event for channel ${quote(channel)} was not published. Clients stay connected and get later events once Redis is back.`;
+
+export const redisTransportShared = () =>
+  'This RedisTransport already serves another application. Create one per application, e.g. in SseModule.forRootAsync({ useFactory: () => ({ transport: new RedisTransport(...) }) }).';
+
+export const redisPublishUnconfirmed = () =>
+  'Lost the connection to Redis before the publish was confirmed: the event may still be published once Redis is back (ioredis sends it again), or not at all.';

@@ -91,13 +91,13 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     assertChannelName(channel);
     const { event, id, to, except } = resolvePublishOptions(options) ?? {};
     const audience: Audience | undefined = to === undefined && except === undefined ? undefined : { to: list(to), except: list(except) };
-    if (event === this.registry.endEvent) {
+    if (event === this.registry.options.events.end) {
       throw new SseEncodingError(messages.reservedEndEvent(event));
     }
     if (this.registry.get(channel)?.endId !== undefined) {
       throw new SseEncodingError(messages.channelEnded(channel));
     }
-    const transform = this.registry.transform;
+    const transform = this.registry.options.transform;
     const text = serializeData(transform ? transform(data) : data, 'data');
     return this.registry.publish(channel, text, event, id, audience);
   }
@@ -137,7 +137,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       return Promise.resolve(ended);
     }
     const data = JSON.stringify({ channel, reason });
-    return this.registry.publish(channel, data, this.registry.endEvent, undefined).catch((error: unknown) => {
+    return this.registry.publish(channel, data, this.registry.options.events.end, undefined).catch((error: unknown) => {
       if (error instanceof SseEncodingError) {
         return this.registry.endIdOf(channel); // ended meanwhile (on another instance)
       }

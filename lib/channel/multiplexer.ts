@@ -1,20 +1,20 @@
 import type { SseConnection } from '../connection/connection.js';
-import { FROM_START, type Missed } from '../feed/feed.js';
+import type { MissedSince, SequenceView } from '../feed/feed.js';
 import type { ChannelEvent } from '../feed/history.js';
 import { isFor } from '../model/audience.js';
 import type { CloseReason } from '../model/close-reason.js';
-import { formatStreamCursor, parseStreamCursor } from '../model/stream-cursor.js';
+import { parseStreamCursor } from '../model/stream-cursor.js';
+import { isThenable } from '../util/is-thenable.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
-import { encodeFrame, encodeMultiplexedFrame } from '../wire/encoder.js';
 import type { Channel } from './channel.js';
 import type { ChannelMux } from './channel.interfaces.js';
+import { multiplexedFrame, multiplexedReset, multiplexedSlice, type SequencePosition } from './multiplexed-slice.js';
 
-/** Where a stream that carries many channels starts: after a cursor, from the start, live, or after a cursor it cannot read. */
-export type MultiplexedStart =
-  | { readonly after: number; readonly cursor: string; readonly resumed?: true }
-  | { readonly unreadable: string }
-  | 'start'
-  | 'live';
+/** Where a stream that carries many channels starts: after a position (a cursor, or 0 from the start), live, or after a cursor it cannot read. */
+export type MultiplexedStart = SequencePosition | { readonly unreadable: string } | 'live';
+
+/** Rounds of reading a shared history in a row, for one replay, before the stream is ended to try again on its reconnect. */
+const MAX_READ_ROUNDS = 16;
 
 interface Queued {
   readonly channel: Channel;
@@ -34,21 +34,28 @@ export class Multiplexer implements ChannelMux<Channel> {
   private readonly members = new Map<Channel, Set<SseConnection>>();
   /** Members still being replayed to: counted in their channels, sent nothing live until caught up. */
   private readonly catchingUp = new Set<SseConnection>();
+  /**
+   * Members that resumed at a position this instance had not received yet
+   * (on a shared feed, the cursor came from an instance further on): live
+   * events up to it are theirs already. Dropped at their first event after it.
+   */
+  private readonly floors = new Map<SseConnection, { readonly epoch: string; readonly seq: number }>();
   private readonly batch = new TurnBatcher<Queued>((queued) => this.deliver(queued));
 
   constructor(
-    /** The sequence's epoch: the part of every cursor that names it. */
-    private readonly epoch: string,
+    private readonly sequence: SequenceView,
     private readonly resetEvent: string,
+    /** Reading what a stream missed failed: it is ended, and reconnects with its cursor. */
+    private readonly onReadFailure: (channel: string, error: unknown) => void,
   ) {}
 
-  /** Where a stream starts: after the client's cursor (`Last-Event-ID`) when it is one of this sequence's, else as the route's `from` says. */
+  /** Where a stream starts: after the client's cursor (`Last-Event-ID`) when it is one, else as the route's `from` says. */
   startOf(lastEventId: string | undefined, from: 'start' | 'live' | undefined): MultiplexedStart {
     if (lastEventId === undefined || lastEventId === '') {
-      return from === 'start' ? 'start' : 'live';
+      return from === 'start' ? { after: 0, epoch: undefined, cursor: '' } : 'live';
     }
     const cursor = parseStreamCursor(lastEventId);
-    return cursor?.epoch === this.epoch ? { after: cursor.seq, cursor: lastEventId } : { unreadable: lastEventId };
+    return cursor ? { after: cursor.seq, epoch: cursor.epoch, cursor: lastEventId } : { unreadable: lastEventId };
   }
 
   /** A channel got an event: with multiplexed members, it goes out with this turn's. */
@@ -59,65 +66,95 @@ export class Multiplexer implements ChannelMux<Channel> {
   }
 
   /**
-   * Makes `connection` a member of `channels`: first what it missed of each
-   * since `start` (each channel's reset where it cannot tell), merged in
-   * sequence order — at the pace it reads: a slice of at most half its queue
-   * bound, the next once that one is flushed, each read again from the
-   * history, so that a reconnect costs no more memory than one slice. Then, in
-   * the turn of the last slice, it is a member. An ended channel gives its end
-   * event (unless the client had it) and takes no member.
+   * Makes `connection` a member of `channels` (counted in at once: its
+   * channels are kept), live once it has what it missed of each since
+   * `start` (each channel's reset where it cannot tell), merged in sequence
+   * order — at the pace it reads: a slice of at most half its queue bound, the
+   * next once that one is flushed, each asked for again, so that a reconnect
+   * costs no more memory than one slice. It goes live in the turn of a slice
+   * whose answers all came from memory (a shared feed's window), so that
+   * nothing published meanwhile is lost or sent twice. An ended channel gives
+   * its end event (unless the client had it) and takes no member.
    */
   join(connection: SseConnection, channels: readonly Channel[], start: MultiplexedStart): void {
     if (connection.closed) {
       return;
     }
-    // Events published earlier in this turn go to the members that were there (and are in history).
+    // Events published earlier in this turn go to the members that were there.
     this.batch.flush();
-    if (!(typeof start === 'object' && 'resumed' in start)) {
-      // Counted in at once (its channels are kept), live once caught up.
-      this.catchingUp.add(connection);
+    if (start === 'live' || 'unreadable' in start) {
+      let text = '';
+      for (const channel of channels) {
+        text += typeof start === 'object' ? multiplexedReset(channel, this.resetEvent, 'unknown-id', start.unreadable) : '';
+        // (Without its position: an old end moves no cursor back.)
+        text += channel.endEvent ? multiplexedFrame(channel, { ...channel.endEvent, seq: undefined }) : '';
+      }
       channels.filter((channel) => channel.endEvent === undefined).forEach((channel) => this.admit(channel, connection));
-    }
-    let text = '';
-    const due: { readonly seq: number; readonly channel: Channel; readonly entry: ChannelEvent }[] = [];
-    for (const channel of channels) {
-      const missed = this.missed(channel, start);
-      if (missed.reset && !(missed.reset === 'unknown-id' && typeof start === 'object' && 'resumed' in start)) {
-        const lastEventId = typeof start === 'object' ? ('cursor' in start ? start.cursor : start.unreadable) : '';
-        text += encodeFrame({
-          event: `${channel.name}#${this.resetEvent}`,
-          data: JSON.stringify({ reason: missed.reset, lastEventId, channel: channel.name }),
-        });
+      if (text !== '') {
+        connection.write(text);
       }
-      const end = channel.endEvent;
-      let hasEnd = end === undefined || (typeof start === 'object' && 'after' in start && end.seq! <= start.after);
-      for (const entry of missed.events) {
-        if (isFor(entry.audience, connection.identity)) {
-          due.push({ seq: entry.seq!, channel, entry });
+      return;
+    }
+    this.catchingUp.add(connection);
+    channels.filter((channel) => channel.endEvent === undefined).forEach((channel) => this.admit(channel, connection));
+    this.step(connection, channels, start, 0);
+  }
+
+  /** Asks each channel what the stream missed since `position`; writes the slice at once, or once the reads are back. */
+  private step(connection: SseConnection, channels: readonly Channel[], position: SequencePosition, rounds: number): void {
+    if (connection.closed || !this.catchingUp.has(connection)) {
+      return;
+    }
+    this.batch.flush();
+    const answers = channels.map((channel) => channel.feed.missedSince!(position.after, position.epoch));
+    if (!answers.some((answer) => isThenable(answer))) {
+      this.write(connection, channels, answers as MissedSince[], position, rounds, true);
+      return;
+    }
+    if (rounds >= MAX_READ_ROUNDS) {
+      // (A shared window that cannot answer, e.g. while its subscription is lost: the reconnect tries again.)
+      connection.end(undefined, 'error');
+      return;
+    }
+    let failed: string | undefined;
+    const reads = answers.map((answer, i) =>
+      Promise.resolve(answer).catch((error: unknown) => {
+        failed ??= channels[i].name;
+        throw error;
+      }),
+    );
+    Promise.all(reads).then(
+      (read) => this.write(connection, channels, read, position, rounds + 1, false),
+      (error: unknown) => {
+        if (!connection.closed && this.catchingUp.has(connection)) {
+          this.onReadFailure(failed ?? channels[0].name, error);
+          connection.end(undefined, 'error');
         }
-        hasEnd ||= entry === end;
-      }
-      if (!hasEnd) {
-        due.push({ seq: end!.seq!, channel, entry: end! });
-      }
+      },
+    );
+  }
+
+  private write(connection: SseConnection, channels: readonly Channel[], answers: readonly MissedSince[], position: SequencePosition, rounds: number, complete: boolean): void {
+    if (connection.closed || !this.catchingUp.has(connection)) {
+      return;
     }
-    due.sort((a, b) => a.seq - b.seq);
     const budget = connection.maxQueuedBytes > 0 ? connection.maxQueuedBytes / 2 : Infinity;
-    let taken = 0;
-    while (taken < due.length && (taken === 0 || text.length < budget)) {
-      text += this.frameOf(due[taken].channel, due[taken].entry);
-      taken++;
-    }
-    if (taken < due.length) {
-      // (Resumed: a channel made after this slice's position owes no reset — the first slice said what was owed.)
-      const next = { after: due[taken - 1].seq, cursor: typeof start === 'object' && 'cursor' in start ? start.cursor : '', resumed: true as const };
-      connection.write(text, () => this.join(connection, channels, next));
+    const { text, next, reached } = multiplexedSlice(connection, channels, answers, position, this.resetEvent, budget, complete);
+    if (next !== undefined) {
+      if (text === '') {
+        this.step(connection, channels, next, rounds);
+      } else {
+        connection.write(text, () => this.step(connection, channels, next, rounds));
+      }
       return;
     }
     if (text !== '') {
       connection.write(text);
     }
     this.catchingUp.delete(connection);
+    if (reached.epoch !== undefined && reached.after > this.sequence.seen(reached.epoch)) {
+      this.floors.set(connection, { epoch: reached.epoch, seq: reached.after });
+    }
   }
 
   private admit(channel: Channel, connection: SseConnection): void {
@@ -143,7 +180,19 @@ export class Multiplexer implements ChannelMux<Channel> {
     }
     if (connection.closed) {
       this.catchingUp.delete(connection);
+      this.floors.delete(connection);
     }
+  }
+
+  /**
+   * Ends every stream of many channels (they reconnect with their cursor):
+   * the shared subscription was lost and is back, and the channels' reads of
+   * what they missed would reach a stream out of sequence order.
+   */
+  restart(): void {
+    const streams = new Set<SseConnection>();
+    this.members.forEach((members) => members.forEach((member) => streams.add(member)));
+    streams.forEach((stream) => stream.end(undefined, 'error'));
   }
 
   /** `close(channel)`, or its end: its multiplexed members leave it; their streams, carrying other channels, go on. */
@@ -151,20 +200,6 @@ export class Multiplexer implements ChannelMux<Channel> {
     for (const member of [...(this.members.get(channel) ?? [])]) {
       this.leave(channel, member, reason);
     }
-  }
-
-  private frameOf(channel: Channel, entry: ChannelEvent): string {
-    return encodeMultiplexedFrame(channel.name, entry.event, formatStreamCursor(this.epoch, entry.seq!), entry.body);
-  }
-
-  private missed(channel: Channel, start: MultiplexedStart): Missed {
-    if (start === 'live') {
-      return { events: [] };
-    }
-    if (start === 'start') {
-      return channel.feed.missed(FROM_START) as Missed;
-    }
-    return 'unreadable' in start ? { events: [], reset: 'unknown-id' } : channel.feed.missedSince!(start.after);
   }
 
   /** One turn's events to every multiplexed member of their channels, in sequence order, one write per stream. */
@@ -175,10 +210,10 @@ export class Multiplexer implements ChannelMux<Channel> {
       if (!members) {
         continue;
       }
-      const frame = this.frameOf(channel, entry);
+      const frame = multiplexedFrame(channel, entry);
       let frames = 0;
       for (const member of members) {
-        if (!this.catchingUp.has(member) && isFor(entry.audience, member.identity)) {
+        if (!this.catchingUp.has(member) && isFor(entry.audience, member.identity) && !this.belowFloor(member, entry)) {
           out.set(member, (out.get(member) ?? '') + frame);
           frames++;
         }
@@ -194,5 +229,21 @@ export class Multiplexer implements ChannelMux<Channel> {
         this.closed(channel, 'ended');
       }
     }
+  }
+
+  /** Whether `member` has `entry` already (it resumed past it); its floor goes at its first event after it. */
+  private belowFloor(member: SseConnection, entry: ChannelEvent): boolean {
+    if (this.floors.size === 0) {
+      return false;
+    }
+    const floor = this.floors.get(member);
+    if (floor === undefined) {
+      return false;
+    }
+    if (entry.epoch === floor.epoch && (entry.seq ?? 0) <= floor.seq) {
+      return true;
+    }
+    this.floors.delete(member);
+    return false;
   }
 }

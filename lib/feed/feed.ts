@@ -3,7 +3,6 @@ import type { ChannelEvent } from './history.js';
 import type { PresenceStore } from '../presence/presence.js';
 
 import type { ResetReason } from '../model/reset-reason.js';
-import type { StreamSequence } from './sequence.js';
 
 /**
  * What a client resuming after an id missed: the events, in order (none: it
@@ -16,6 +15,28 @@ export interface Missed {
 }
 
 export const UP_TO_DATE: Missed = { events: [] };
+
+/**
+ * What a stream on many channels missed of one channel since a position of
+ * the sequence across channels: the events after it (in order, up to `upTo`),
+ * the reset first when some may be gone.
+ */
+export interface MissedSince extends Missed {
+  /**
+   * The position up to which `events` holds every event of the channel
+   * (Infinity: up to now). Below Infinity — an answer read from a shared
+   * history, a page of it — the events after it are asked for again.
+   */
+  readonly upTo: number;
+  /** The sequence's epoch, as the feed knows it now (a cursor of another one cannot be resumed). */
+  readonly epoch: string;
+}
+
+/** The sequence across a source's channels, as the streams on many channels see it. */
+export interface SequenceView {
+  /** The newest position of the sequence `epoch` this instance has delivered (0: none, or another sequence). */
+  seen(epoch: string): number;
+}
 
 /**
  * The cursor of a client that wants everything the channel still has (`from:
@@ -63,11 +84,12 @@ export interface ChannelFeed {
    */
   missed(cursor: Cursor): Missed | Promise<Missed>;
   /**
-   * What a client at position `seq` of its source's sequence (a stream on
-   * many channels) missed: the events after it, in order, the reset first
-   * when some may be gone. Local feeds only, for now.
+   * What a stream at position `seq` of the sequence `epoch` (`undefined`:
+   * from the start) missed of this channel. A shared feed may read the shared
+   * history (such a read may fail). Only the feeds of a source with a
+   * `sequence`.
    */
-  missedSince?(seq: number): Missed;
+  missedSince?(seq: number, epoch: string | undefined): MissedSince | Promise<MissedSince>;
   /** The channel got its first client, or lost its last one. */
   setActive(active: boolean): void;
   /** The channel is dropped: forget its history, stop listening. */
@@ -88,8 +110,8 @@ export interface ChannelLookup {
  */
 export interface FeedSource {
   init(): Promise<void> | void;
-  /** The sequence across all its channels, which stamps every event's `seq` (local feeds; not yet shared ones). */
-  readonly sequence?: StreamSequence;
+  /** The sequence across all its channels, which gives every event its `seq` (a source whose transport gives none: `undefined`). */
+  readonly sequence?: SequenceView;
   /** A new channel's feed, delivering to `sink`. */
   create(name: string, settings: ChannelSettings, sink: FeedSink): ChannelFeed;
   /** Publishes one validated, serialized event; resolves with its id. */

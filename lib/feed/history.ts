@@ -11,8 +11,10 @@ export interface ChannelEvent {
   readonly body: string;
   /** Who it is for, when not everyone (`to` / `except`). */
   readonly audience?: Audience;
-  /** Its position in the sequence across all channels (in memory); `undefined` on a shared feed, for now. */
+  /** Its position in the sequence across all channels (`undefined`: an event of a transport that gives none). */
   readonly seq?: number;
+  /** The epoch of that sequence: the part of a stream cursor that names it (see model/stream-cursor.ts). */
+  readonly epoch?: string;
 }
 
 /**

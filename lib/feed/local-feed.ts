@@ -1,9 +1,9 @@
 import { encodeEventBody } from '../wire/encoder.js';
-import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed, type MissedSince } from './feed.js';
 import type { Audience } from '../model/audience.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory } from './history.js';
-import { newEpoch } from './epoch.js';
+import { newEpoch } from '../util/epoch.js';
 import { StreamSequence } from './sequence.js';
 
 /** How a channel writes `<n>` in its ids: decimal, no leading zero. */
@@ -53,7 +53,7 @@ export class LocalFeed implements ChannelFeed {
     }
     this.ended = event === this.settings.endEvent;
     const eventId = id ?? `${this.epoch}-${++this.seq}`;
-    const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience, seq: this.sequence.next() };
+    const entry = { id: eventId, event, body: encodeEventBody(eventId, data), audience, seq: this.sequence.next(), epoch: this.sequence.epoch };
     this.lastId = eventId;
     this.history.add(entry);
     this.sink.append(entry);
@@ -76,20 +76,25 @@ export class LocalFeed implements ChannelFeed {
   }
 
   /**
-   * What a client at position `seq` of the sequence missed: the events kept
-   * with a greater `seq`, in order. With a reset first when some of them may
-   * be gone: `history-exceeded` when an event newer than `seq` is no longer
-   * kept (by count, bytes or the global budget); else `unknown-id` when this
-   * feed was made after `seq` (a former channel of the same name may have
-   * published what it cannot tell). Nothing at or above the current position.
+   * What a client at position `seq` of sequence `epoch` missed (`epoch`
+   * undefined: from the start): the events kept with a greater `seq`, in
+   * order — all of them (`upTo` Infinity). With a reset first when some of
+   * them may be gone: `history-exceeded` when an event newer than `seq` is no
+   * longer kept (by count, bytes or the global budget); else `unknown-id` when
+   * this feed was made after `seq` (a former channel of the same name may
+   * have published what it cannot tell), or the cursor is of another sequence.
    */
-  missedSince(seq: number): Missed {
-    if (seq >= this.sequence.current) {
-      return UP_TO_DATE;
+  missedSince(seq: number, epoch: string | undefined): MissedSince {
+    const sequence = this.sequence;
+    if (epoch !== undefined && epoch !== sequence.epoch) {
+      return { events: [], reset: 'unknown-id', upTo: Infinity, epoch: sequence.epoch };
+    }
+    if (seq >= sequence.current) {
+      return { events: [], upTo: Infinity, epoch: sequence.epoch };
     }
     const events = this.history.afterSeq(seq);
-    const reset = this.history.droppedSeq > seq ? 'history-exceeded' : this.bornSeq > seq ? 'unknown-id' : undefined;
-    return reset !== undefined ? { events, reset } : events.length > 0 ? { events } : UP_TO_DATE;
+    const reset = this.history.droppedSeq > seq ? 'history-exceeded' : epoch !== undefined && this.bornSeq > seq ? 'unknown-id' : undefined;
+    return { events, reset, upTo: Infinity, epoch: sequence.epoch };
   }
 
   /**

@@ -1,8 +1,9 @@
 import type { SseTransport, SseTransportEvent } from '../interfaces/sse-transport.interface.js';
-import { encodeEventBody } from '../wire/encoder.js';
-import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed } from './feed.js';
+import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed, type MissedSince } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory, type ChannelEvent } from './history.js';
+import { SequenceWindow } from './sequence-window.js';
+import { toEntry } from './transport-entry.js';
 
 /** Events read from the shared history per round trip. */
 const REMOTE_BATCH = 500;
@@ -36,6 +37,8 @@ export class SharedFeed implements ChannelFeed {
   /** The subscription was lost before the feed started: it reads what it may have missed then. */
   private lostBeforeStart = false;
   private disposed = false;
+  /** What the window can answer by position in the sequence across channels. */
+  private readonly positions = new SequenceWindow();
 
   constructor(
     private readonly name: string,
@@ -118,6 +121,25 @@ export class SharedFeed implements ChannelFeed {
     return this.missedAfter(cursor);
   }
 
+  /**
+   * What a stream at position `seq` of the sequence `epoch` (`undefined`:
+   * from the start) missed: from the window when it holds every event after
+   * `seq` (and none is held back), else read from the shared history — a
+   * page, which makes the window able to answer for what comes after it.
+   */
+  missedSince(seq: number, epoch: string | undefined): MissedSince | Promise<MissedSince> {
+    if (this.held === undefined && this.positions.covers(seq, epoch, this.history.droppedSeq)) {
+      return { events: this.history.afterSeq(seq), upTo: Infinity, epoch: epoch! };
+    }
+    return this.readSince(seq, epoch);
+  }
+
+  private async readSince(seq: number, epoch: string | undefined): Promise<MissedSince> {
+    // Subscribed first: whatever is published after the read reaches the window.
+    await this.ready;
+    return this.positions.readShared(this.remote, this.name, seq, epoch);
+  }
+
   setActive(active: boolean): void {
     this.history.setActive(active);
   }
@@ -197,6 +219,7 @@ export class SharedFeed implements ChannelFeed {
   private accept(entry: ChannelEvent): void {
     if (this.lastId === undefined || this.remote.compareIds(entry.id, this.lastId) > 0) {
       this.lastId = entry.id;
+      this.positions.entered(entry);
       this.history.add(entry);
       this.sink.append(entry);
     }
@@ -223,8 +246,4 @@ export class SharedFeed implements ChannelFeed {
       this.accept(toEntry(event));
     }
   }
-}
-
-function toEntry(event: SseTransportEvent): ChannelEvent {
-  return { id: event.id, event: event.event, body: encodeEventBody(event.id, event.data), audience: event.audience };
 }

@@ -8,7 +8,7 @@ import {
   type SseTransportPublish,
 } from '../interfaces/sse-transport.interface.js';
 import { SseEncodingError } from '../wire/encoder.js';
-import type { ChannelSettings, FeedSink, FeedSource } from './feed.js';
+import type { ChannelSettings, FeedSink, FeedSource, SequenceView } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { LocalPresenceStore, type PresenceStore } from '../presence/presence.js';
 import { SharedFeed, type ReadFailure } from './shared-feed.js';
@@ -19,21 +19,34 @@ import { SharedFeed, type ReadFailure } from './shared-feed.js';
  * instances subscribed to the channel — those with clients on it. This is the
  * transport's host.
  */
+/** What the shared feeds tell their owner (the registry). */
+export interface SharedFeedsHooks {
+  readonly onReadFailure: ReadFailure;
+  /** A control message from an instance. */
+  readonly onControl: (message: string) => void;
+  /** An identity of an instance that died left `channel`. */
+  readonly onPresenceSwept: (channel: string, identity: string) => void;
+  /** The lost subscriptions are back (before the channels read what they missed). */
+  readonly onResubscribed: () => void;
+}
+
 export class SharedFeeds implements FeedSource, SseTransportHost {
   /** The subscribed channels' feeds, by name. */
   private readonly feeds = new Map<string, SharedFeed>();
+  /** The sequence across channels, as far as this instance has received it (a transport that gives none: `undefined`). */
+  readonly sequence: ReceivedSequence | undefined;
 
   constructor(
     private readonly transport: SseTransport,
     /** Milliseconds a channel without clients on any instance keeps its history (`history.ttl`), for the transport. */
     readonly historyTtl: number,
     private readonly budget: HistoryBudget,
-    private readonly onReadFailure: ReadFailure,
-    private readonly onControl: (message: string) => void,
-    private readonly onPresenceSwept: (channel: string, identity: string) => void,
+    private readonly hooks: SharedFeedsHooks,
     /** Counts what the transport could not do (`undefined`: metrics are off). */
     private readonly metrics?: Meters,
-  ) {}
+  ) {
+    this.sequence = transport.readSince ? new ReceivedSequence() : undefined;
+  }
 
   presenceStore(): PresenceStore {
     const transport = this.transport;
@@ -49,7 +62,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   presenceSwept(channel: string, identity: string): void {
-    this.onPresenceSwept(channel, identity);
+    this.hooks.onPresenceSwept(channel, identity);
   }
 
   init(): Promise<void> | void {
@@ -57,7 +70,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   create(name: string, settings: ChannelSettings, sink: FeedSink): SharedFeed {
-    const feed = new SharedFeed(name, settings, sink, this.transport, this.budget, this.onReadFailure, (disposed) => {
+    const feed = new SharedFeed(name, settings, sink, this.transport, this.budget, this.hooks.onReadFailure, (disposed) => {
       if (this.feeds.get(name) === disposed) {
         this.feeds.delete(name);
       }
@@ -102,7 +115,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   control(message: string): void {
-    this.onControl(message);
+    this.hooks.onControl(message);
   }
 
   listeners(channel: string): Promise<number> {
@@ -110,6 +123,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   deliver(channel: string, event: SseTransportEvent): void {
+    this.sequence?.received(event);
     this.feeds.get(channel)?.receive(event);
   }
 
@@ -120,6 +134,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   resume(): void {
+    this.hooks.onResubscribed();
     for (const feed of this.feeds.values()) {
       void feed.resync();
     }
@@ -128,5 +143,31 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   close(): Promise<void> | void {
     this.feeds.clear();
     return this.transport.close();
+  }
+}
+
+/**
+ * The newest position of the shared sequence this instance has received. The
+ * transport delivers every event of the channels it subscribed to in publish
+ * order, so once it has delivered position n, no event at or below n is on its
+ * way.
+ */
+class ReceivedSequence implements SequenceView {
+  private epoch: string | undefined;
+  private newest = 0;
+
+  received({ seq, epoch }: SseTransportEvent): void {
+    if (seq !== undefined && epoch !== undefined) {
+      if (epoch !== this.epoch) {
+        this.epoch = epoch;
+        this.newest = seq;
+      } else if (seq > this.newest) {
+        this.newest = seq;
+      }
+    }
+  }
+
+  seen(epoch: string): number {
+    return epoch === this.epoch ? this.newest : 0;
   }
 }

@@ -23,6 +23,26 @@ export interface SseTransportEvent {
   readonly data: string;
   /** Who it is for, when not everyone. */
   readonly audience?: SseTransportAudience;
+  /** Its position in one sequence across all channels (a transport with `readSince()`), and that sequence's epoch. */
+  readonly seq?: number;
+  readonly epoch?: string;
+}
+
+/**
+ * What a read of a channel's shared history after a position of the sequence
+ * across channels returns (`readSince()`).
+ *
+ * @experimental
+ */
+export interface SseTransportReadSince {
+  /** The sequence's epoch now: a position of another epoch cannot be resumed. */
+  readonly epoch: string;
+  /** The sequence's newest position when read: every event of the channel up to it is in `events` or before the position asked for (unless `events` is a full page). */
+  readonly current: number;
+  /** The channel's events after the position, oldest first, at most `count`. */
+  readonly events: SseTransportEvent[];
+  /** Whether events after the position may be missing before the first one: `trimmed` (they fell out of the history), `unknown` (the history began after it). */
+  readonly missing: 'trimmed' | 'unknown' | undefined;
 }
 
 /**
@@ -153,6 +173,12 @@ export interface SseTransport {
   unsubscribe(channel: string): void;
   /** Its state now, for health checks; a transport without it is reported up. */
   health?(): SseTransportHealth;
+  /**
+   * Reads at most `count` events of `channel` whose position in the sequence
+   * across channels is after `seq` (`fromStart`: every event it keeps);
+   * a transport without it cannot carry streams on many channels.
+   */
+  readSince?(channel: string, seq: number, count: number, fromStart: boolean): Promise<SseTransportReadSince>;
   /** Reads at most `count` events of `channel` after `afterId`. */
   read(channel: string, afterId: string, count: number): Promise<SseTransportRead>;
   /**

@@ -33,7 +33,7 @@ import { IdleWatches } from './idle-watch.js';
 import { Presence } from '../presence/presence.js';
 import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from '../feed/local-feeds.js';
-import { SharedFeeds } from '../feed/shared-feeds.js';
+import { SharedFeeds, type SharedFeedsHooks } from '../feed/shared-feeds.js';
 
 /**
  * The channels of this instance by name: created on first use, kept while
@@ -47,7 +47,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   readonly historyBudget: HistoryBudget;
   /** Who is on each channel (identified streams), with `sse-join` / `sse-leave` where asked for. */
   readonly presence: Presence;
-  /** Streams that carry many channels (`@SseChannels()`): in memory only (`undefined` on a transport). */
+  /** Streams that carry many channels (`@SseChannels()`); `undefined` on a transport that gives no sequence across channels. */
   readonly multiplexer: Multiplexer | undefined;
   private readonly channels = new Map<string, Channel>();
   /** Messages to and from the other instances (`disconnect()`). */
@@ -69,7 +69,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   private stop!: (reason: Error) => void;
 
   constructor(
-    @Inject(SSE_MODULE_OPTIONS) private readonly options: ResolvedSseModuleOptions,
+    @Inject(SSE_MODULE_OPTIONS) readonly options: ResolvedSseModuleOptions,
     /** The OpenTelemetry instruments (`null`: metrics are off). */
     @Optional() @Inject(SSE_METRICS) readonly metrics?: Meters | null,
   ) {
@@ -77,11 +77,9 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.historyBudget = new HistoryBudget(options.history.totalBytes);
     this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
-      ? new SharedFeeds(options.transport, options.history.ttl, this.historyBudget, this.reportReadFailure, (text) => this.control.receive(text), (channel, identity) =>
-          this.presence.announceSwept(channel, identity), this.metrics ?? undefined,
-        )
+      ? new SharedFeeds(options.transport, options.history.ttl, this.historyBudget, this.sharedHooks, this.metrics ?? undefined)
       : new LocalFeeds(this, this.historyBudget);
-    this.multiplexer = this.source.sequence && new Multiplexer(this.source.sequence.epoch, options.events.reset);
+    this.multiplexer = this.source.sequence && new Multiplexer(this.source.sequence, options.events.reset, this.reportReadFailure);
     this.control = new ControlMessages(this.source.sendControl?.bind(this.source));
     this.presence = new Presence(this.source.presenceStore(), this.announcePresence, options.identities.presenceLeaveDelay, (error) =>
       this.logger.warn(messages.presenceFailed(error)),
@@ -91,19 +89,9 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.stopping.catch(() => undefined);
   }
 
-  /** The event that ends a channel (`endEvent`). */
-  get endEvent(): string {
-    return this.options.events.end;
-  }
-
   /** Calls `onIdle` once `name` has had no client for `ms`, on any instance (from now if it has none). @returns what stops watching */
   watchIdle(name: string, ms: number, onIdle: () => void): () => void {
     return this.idleWatches.watch(name, ms, onIdle);
-  }
-
-  /** What is done to published data before it is serialized (the `transform` option). */
-  get transform(): ((data: unknown) => unknown) | undefined {
-    return this.options.transform;
   }
 
   async onModuleInit(): Promise<void> {
@@ -237,6 +225,15 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.publish(channel, JSON.stringify({ identity }), event, undefined).catch((error: unknown) =>
       this.logger.warn(messages.presenceFailed(error)),
     );
+  };
+
+  /** What the shared feeds tell the registry. */
+  private readonly sharedHooks: SharedFeedsHooks = {
+    onReadFailure: this.reportReadFailure,
+    onControl: (text) => this.control.receive(text),
+    onPresenceSwept: (channel, identity) => this.presence.announceSwept(channel, identity),
+    // Streams of many channels reconnect: the channels' resyncs would not come in sequence order.
+    onResubscribed: () => this.multiplexer?.restart(),
   };
 
   /** What every channel tells the registry (one object for all of them). */

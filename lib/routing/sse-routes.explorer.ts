@@ -132,9 +132,9 @@ export class SseRoutesExplorer implements OnModuleInit {
           continue;
         }
         if (route.multi) {
-          // (Its channels are the handler's to name; the multiplexer needs the in-memory sequence.)
+          // (Its channels are the handler's to name; the multiplexer needs a sequence across channels.)
           if (this.registry.multiplexer === undefined) {
-            throw new Error(messages.multiplexingNeedsMemory(route.handlerName));
+            throw new Error(messages.multiplexingNeedsSequence(route.handlerName));
           }
           continue;
         }

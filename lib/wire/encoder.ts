@@ -139,12 +139,13 @@ export function withEventName(event: string, body: string): string {
 /**
  * A channel's event on a stream that carries many channels: `event: <channel>`
  * (`<channel>#<name>` for an event with a name of its own, as the channel's
- * reset, end and presence events), the stream's cursor as its `id:`, then the
- * event's data lines.
+ * reset, end and presence events), the stream's cursor as its `id:` (none:
+ * the client's last id stands), then the event's data lines.
  */
-export function encodeMultiplexedFrame(channel: string, event: string | undefined, cursor: string, body: string): string {
+export function encodeMultiplexedFrame(channel: string, event: string | undefined, cursor: string | undefined, body: string): string {
   // (A body starts with its channel's own `id:` line.)
-  return `event: ${event === undefined ? channel : `${channel}#${event}`}\nid: ${cursor}\n${body.slice(body.indexOf('\n') + 1)}`;
+  const id = cursor === undefined ? '' : `id: ${cursor}\n`;
+  return `event: ${event === undefined ? channel : `${channel}#${event}`}\n${id}${body.slice(body.indexOf('\n') + 1)}`;
 }
 
 /** `: …\n` lines for a comment; every line gets its own colon. */

@@ -309,7 +309,7 @@ describe.each(PLATFORMS)('@SseChannels() and a client that stops reading, on %s'
 });
 
 describe('@SseChannels() and a transport', () => {
-  it('fails start-up, naming the route: streams of many channels are in memory only so far', async () => {
+  it('fails start-up, naming the route, with a transport that numbers no events across channels (no readSince())', async () => {
     const transport = {
       init: async () => undefined,
       publish: async () => '1',
@@ -322,6 +322,6 @@ describe('@SseChannels() and a transport', () => {
     } as unknown as SseTransport;
     await expect(
       createTestApp('express', { imports: [SseModule.forRoot({ transport })], controllers: [EventsController] }),
-    ).rejects.toThrow('@SseChannels() on EventsController.channels: streams that carry many channels work in memory only so far');
+    ).rejects.toThrow('@SseChannels() on EventsController.channels: streams that carry many channels need a transport that numbers events across channels (readSince(), as RedisTransport has)');
   });
 });

@@ -34,9 +34,9 @@ describe('LocalFeed', () => {
     expect(caller).toBe('order-7');
     expect(third).toMatch(/^[0-9a-z]+-2$/);
     expect(sink.events).toEqual([
-      { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n`, seq: 1 },
-      { id: 'order-7', event: 'news', body: 'id: order-7\ndata: b\n\n', seq: 2 },
-      { id: third, event: undefined, body: `id: ${third}\ndata: c\n\n`, seq: 3 },
+      { id: first, event: undefined, body: `id: ${first}\ndata: a\n\n`, seq: 1, epoch: feed['sequence'].epoch },
+      { id: 'order-7', event: 'news', body: 'id: order-7\ndata: b\n\n', seq: 2, epoch: feed['sequence'].epoch },
+      { id: third, event: undefined, body: `id: ${third}\ndata: c\n\n`, seq: 3, epoch: feed['sequence'].epoch },
     ]);
     expect(feed.lastId).toBe(third);
   });
@@ -103,6 +103,12 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     return { local, feed, publish, drop: (name: string) => feeds.delete(name) };
   }
   const seqs = (missed: { events: readonly ChannelEvent[] }) => missed.events.map((e) => e.seq);
+  /** What a stream at `seq` of the feed's own sequence missed (without `upTo` and `epoch`, checked on their own below). */
+  const since = (feed: LocalFeed, seq: number) => {
+    const { upTo, epoch, ...missed } = feed.missedSince(seq, feed['sequence'].epoch);
+    expect([upTo, epoch]).toEqual([Infinity, feed['sequence'].epoch]);
+    return missed;
+  };
   const request = (channel: string, data: string, event?: string) => ({ channel, data, event, id: undefined, history: 100, historyTtl: 0, endEvent: 'sse-end' });
 
   it('stamps every event of every channel with the next position of one sequence; each channel answers for its own', async () => {
@@ -119,15 +125,15 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
       [4, 'a3'],
       [6, 'a4'],
     ]);
-    expect(seqs(a.missedSince(0))).toEqual([1, 3, 4, 6]);
-    expect(seqs(b.missedSince(0))).toEqual([2, 5]);
-    expect(seqs(a.missedSince(2))).toEqual([3, 4, 6]);
-    expect(seqs(b.missedSince(2))).toEqual([5]);
-    expect(a.missedSince(3)).toEqual({ events: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 6 })] });
-    expect(b.missedSince(5)).toEqual({ events: [] }); // b has nothing after 5; a has 6
-    expect(seqs(a.missedSince(5))).toEqual([6]);
+    expect(seqs(since(a, 0))).toEqual([1, 3, 4, 6]);
+    expect(seqs(since(b, 0))).toEqual([2, 5]);
+    expect(seqs(since(a, 2))).toEqual([3, 4, 6]);
+    expect(seqs(since(b, 2))).toEqual([5]);
+    expect(since(a, 3)).toEqual({ events: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 6 })] });
+    expect(since(b, 5)).toEqual({ events: [] }); // b has nothing after 5; a has 6
+    expect(seqs(since(a, 5))).toEqual([6]);
     // Merged by seq, the two channels give the whole sequence once.
-    const merged = [...a.missedSince(1).events, ...b.missedSince(1).events].map((e) => e.seq!).sort((x, y) => x - y);
+    const merged = [...since(a, 1).events, ...since(b, 1).events].map((e) => e.seq!).sort((x, y) => x - y);
     expect(merged).toEqual([2, 3, 4, 5, 6]);
   });
 
@@ -135,9 +141,9 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     const { feed, publish } = source();
     const a = feed('a');
     const last = await publish('a', 'x');
-    expect(a.missedSince(last)).toEqual({ events: [] });
-    expect(a.missedSince(last + 10)).toEqual({ events: [] });
-    expect(a.missedSince(Number.MAX_SAFE_INTEGER)).toEqual({ events: [] });
+    expect(since(a, last)).toEqual({ events: [] });
+    expect(since(a, last + 10)).toEqual({ events: [] });
+    expect(since(a, Number.MAX_SAFE_INTEGER)).toEqual({ events: [] });
   });
 
   it('c = 0 on a feed born at 0: everything it keeps, no reset', async () => {
@@ -145,8 +151,8 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     const a = feed('a');
     await publish('a', '1');
     await publish('a', '2');
-    expect(a.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 1 }), expect.objectContaining({ seq: 2 })] });
-    expect(new LocalFeed(settings, undefined, new Sink()).missedSince(0)).toEqual({ events: [] });
+    expect(since(a, 0)).toEqual({ events: [expect.objectContaining({ seq: 1 }), expect.objectContaining({ seq: 2 })] });
+    expect(since(new LocalFeed(settings, undefined, new Sink()), 0)).toEqual({ events: [] });
   });
 
   it('evicted by count: history-exceeded only when an evicted event is newer than c, with what is still kept', async () => {
@@ -155,12 +161,12 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     for (const channel of ['a', 'b', 'a', 'b', 'a', 'a']) {
       await publish(channel, 'x'); // a: 1, 3, 5, 6 (keeps 5, 6; evicted 1 and 3)
     }
-    expect(a.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })], reset: 'history-exceeded' });
-    expect(seqs(a.missedSince(2))).toEqual([5, 6]);
-    expect(a.missedSince(2).reset).toBe('history-exceeded'); // 3 is gone
-    expect(a.missedSince(3)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
-    expect(a.missedSince(4)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
-    expect(seqs(a.missedSince(5))).toEqual([6]);
+    expect(since(a, 0)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })], reset: 'history-exceeded' });
+    expect(seqs(since(a, 2))).toEqual([5, 6]);
+    expect(since(a, 2).reset).toBe('history-exceeded'); // 3 is gone
+    expect(since(a, 3)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
+    expect(since(a, 4)).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 6 })] });
+    expect(seqs(since(a, 5))).toEqual([6]);
   });
 
   it('evicted by bytes, by the global budget, or never kept (history 0): history-exceeded past the newest evicted', async () => {
@@ -169,8 +175,8 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     await bytes.publish('a', 'small'); // 1
     await bytes.publish('a', 'x'.repeat(40)); // 2: pushes 1 out
     await bytes.publish('a', 'y'.repeat(40)); // 3: pushes 2 out
-    expect(a.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'history-exceeded' });
-    expect(a.missedSince(2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] });
+    expect(since(a, 1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'history-exceeded' });
+    expect(since(a, 2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] });
 
     const budget = source({}, new HistoryBudget(150)); // each event below is about 60 bytes
     const [idle, busy] = [budget.feed('idle'), budget.feed('busy')];
@@ -178,15 +184,15 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     await budget.publish('idle', 'i'.repeat(30)); // 1
     await budget.publish('busy', 'b'.repeat(30)); // 2
     await budget.publish('busy', 'b'.repeat(30)); // 3: over 150 → idle's 1 goes (the oldest of an idle channel)
-    expect(idle.missedSince(0)).toEqual({ events: [], reset: 'history-exceeded' });
-    expect(busy.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })] });
-    expect(idle.missedSince(1)).toEqual({ events: [] });
+    expect(since(idle, 0)).toEqual({ events: [], reset: 'history-exceeded' });
+    expect(since(busy, 0)).toEqual({ events: [expect.objectContaining({ seq: 2 }), expect.objectContaining({ seq: 3 })] });
+    expect(since(idle, 1)).toEqual({ events: [] });
 
     const none = source({ history: 0 });
     const z = none.feed('z');
     await none.publish('z', 'gone'); // 1
-    expect(z.missedSince(0)).toEqual({ events: [], reset: 'history-exceeded' });
-    expect(z.missedSince(1)).toEqual({ events: [] });
+    expect(since(z, 0)).toEqual({ events: [], reset: 'history-exceeded' });
+    expect(since(z, 1)).toEqual({ events: [] });
   });
 
   it('a feed made after c owes unknown-id (a former life of its name may have published), with what it keeps', async () => {
@@ -197,12 +203,12 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     drop('a'); // dropped (idle past history.ttl) and made again
     const again = feed('a');
     await publish('a', 'new'); // 3
-    expect(again.missedSince(0)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
-    expect(again.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
-    expect(again.missedSince(2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] }); // born at 2: nothing before it to miss
+    expect(since(again, 0)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
+    expect(since(again, 1)).toEqual({ events: [expect.objectContaining({ seq: 3 })], reset: 'unknown-id' });
+    expect(since(again, 2)).toEqual({ events: [expect.objectContaining({ seq: 3 })] }); // born at 2: nothing before it to miss
     const fresh = feed('c'); // born at 3, nothing published
-    expect(fresh.missedSince(1)).toEqual({ events: [], reset: 'unknown-id' });
-    expect(fresh.missedSince(3)).toEqual({ events: [] });
+    expect(since(fresh, 1)).toEqual({ events: [], reset: 'unknown-id' });
+    expect(since(fresh, 3)).toEqual({ events: [] });
   });
 
   it('an ended feed answers as usual: its end event is an event; nothing is stamped after it', async () => {
@@ -212,11 +218,23 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
     await publish('a', 'done', 'sse-end');
     await expect(local.publish(request('a', 'late'))).rejects.toThrow();
     expect(local.sequence.current).toBe(2);
-    expect(a.missedSince(0).events.map((e) => [e.seq, e.event])).toEqual([
+    expect(since(a, 0).events.map((e) => [e.seq, e.event])).toEqual([
       [1, undefined],
       [2, 'sse-end'],
     ]);
-    expect(a.missedSince(1)).toEqual({ events: [expect.objectContaining({ seq: 2, event: 'sse-end' })] });
+    expect(since(a, 1)).toEqual({ events: [expect.objectContaining({ seq: 2, event: 'sse-end' })] });
+  });
+
+  it('a position of another sequence (another process, a restart) is unknown-id with nothing; from the start owes no birth reset', async () => {
+    const { local, feed, publish, drop } = source();
+    feed('a');
+    await publish('a', 'old'); // 1
+    drop('a');
+    const again = feed('a'); // born at 1
+    await publish('a', 'new'); // 2
+    expect(again.missedSince(0, 'someotherepoch')).toEqual({ events: [], reset: 'unknown-id', upTo: Infinity, epoch: local.sequence.epoch });
+    // From the start (no epoch): everything it keeps; only what it dropped would owe a reset.
+    expect(again.missedSince(0, undefined)).toEqual({ events: [expect.objectContaining({ seq: 2, epoch: local.sequence.epoch })], reset: undefined, upTo: Infinity, epoch: local.sequence.epoch });
   });
 
   it('keeps the seq order across its internal compaction (binary search)', () => {
@@ -226,10 +244,10 @@ describe('LocalFeed: the sequence across channels (missedSince)', () => {
       feed.publish(String(i), undefined);
       sequence.next(); // another channel's event in between
     }
-    expect(seqs(feed.missedSince(9990))).toEqual([9991, 9993, 9995, 9997, 9999]);
-    expect(feed.missedSince(9980)).toMatchObject({ events: { length: 10 } });
-    expect(feed.missedSince(9980).reset).toBeUndefined();
-    expect(feed.missedSince(9978).reset).toBe('history-exceeded');
+    expect(seqs(since(feed, 9990))).toEqual([9991, 9993, 9995, 9997, 9999]);
+    expect(since(feed, 9980)).toMatchObject({ events: { length: 10 } });
+    expect(since(feed, 9980).reset).toBeUndefined();
+    expect(since(feed, 9978).reset).toBe('history-exceeded');
   });
 });
 

@@ -11,7 +11,8 @@ const SETTINGS = { history: 3, historyBytes: 1_000_000, resetEvent: 'sse-reset',
 /** Channels on one sequence and one multiplexer, as the registry makes them in memory. */
 function setup() {
   const sequence = new StreamSequence();
-  const mux = new Multiplexer(sequence.epoch, 'sse-reset');
+  const readFailures: unknown[] = [];
+  const mux = new Multiplexer(sequence, 'sse-reset', (_channel, error) => readFailures.push(error));
   const hooks = { onBusy: jest.fn(), onIdle: jest.fn(), onReadFailure: jest.fn(), onEnded: jest.fn() };
   const channel = (name: string) =>
     new Channel(name, { resetEvent: 'sse-reset', endEvent: 'sse-end' }, (sink) => new LocalFeed(SETTINGS, undefined, sink, sequence), hooks, undefined, mux);
@@ -97,7 +98,8 @@ describe('Multiplexer', () => {
     expect([run.clientCount, news.clientCount, client.connection.closed]).toEqual([0, 1, false]);
     const late = fakeConnection();
     mux.join(late.connection, [run], 'live');
-    expect(late.response.text).toBe(`event: runs/1#sse-end\nid: ${cursor(1)}\ndata: {"reason":"complete"}\n\n`);
+    // (Live: without its position — an old end must not move the stream's cursor back.)
+    expect(late.response.text).toBe(`event: runs/1#sse-end\ndata: {"reason":"complete"}\n\n`);
     const resumed = fakeConnection();
     mux.join(resumed.connection, [run], mux.startOf(cursor(1), undefined));
     expect(resumed.response.text).toBe('');

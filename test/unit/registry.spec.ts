@@ -64,7 +64,7 @@ describe('ChannelRegistry: nothing after a channel\'s end', () => {
     try {
       r.presence.joined('run/1', 'ada', true);
       await flush();
-      await r.publish('run/1', '{"channel":"run/1","reason":"ended"}', r.endEvent, undefined);
+      await r.publish('run/1', '{"channel":"run/1","reason":"ended"}', r.options.events.end, undefined);
       const channel = r.get('run/1')!;
       // The run's client leaves as its response ends: its leave is due after the delay.
       r.presence.left('run/1', 'ada');

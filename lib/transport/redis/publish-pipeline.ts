@@ -9,14 +9,26 @@ import type { RedisClientLike } from './redis-transport-options.interface.js';
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
 
+/** Where a publish numbers its event in the sequence across channels: the hash's key, and the epoch to name a new sequence with. */
+export interface SequenceKey {
+  readonly key: string;
+  readonly epoch: string;
+}
+
 /**
- * The publish script's arguments for `request` (its key first) and the tag
- * of the channel's ids (the script's reply is the Stream id, without it);
- * `lease`: what a subscribed instance's Stream expiry has on top of the ttl.
+ * The publish script's arguments for `request` (its two keys first) and the
+ * tag of the channel's ids (the script's reply is the Stream id, without
+ * it); `lease`: what a subscribed instance's Stream expiry has on top of the
+ * ttl.
  * Throws for a caller id the channel cannot take: not a Stream id above
  * `0-0`, or another channel's id.
  */
-export function publishArgs(keyPrefix: string, request: SseTransportPublish, lease: number): { args: (string | number)[]; tag: string } {
+export function publishArgs(
+  keyPrefix: string,
+  sequence: SequenceKey,
+  request: SseTransportPublish,
+  lease: number,
+): { args: (string | number)[]; tag: string } {
   const key = keyPrefix + request.channel;
   const tag = channelTag(key);
   let id = '*';
@@ -29,7 +41,8 @@ export function publishArgs(keyPrefix: string, request: SseTransportPublish, lea
   }
   const { history, historyTtl } = request;
   const audience = request.audience ? JSON.stringify(request.audience) : '';
-  const args = [key, key, id, history < EXACT_TRIM_BELOW ? '=' : '~', history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease];
+  const trim = history < EXACT_TRIM_BELOW ? '=' : '~';
+  const args = [key, sequence.key, key, id, trim, history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease, sequence.epoch];
   return { args, tag };
 }
 
@@ -64,7 +77,7 @@ export class PublishPipeline {
 
   constructor(private readonly client: () => RedisClientLike | undefined) {}
 
-  /** Queues one run of the publish script (its key first in `args`). */
+  /** Queues one run of the publish script (its two keys first in `args`). */
   push(args: readonly (string | number)[], settle: PublishSettle): void {
     this.batch.add({ args, settle });
   }
@@ -79,7 +92,7 @@ export class PublishPipeline {
     const pipeline = client.pipeline();
     pipeline.call('SCRIPT', 'LOAD', PUBLISH_SCRIPT.source);
     for (const { args } of queue) {
-      pipeline.call('EVALSHA', PUBLISH_SCRIPT.sha, 1, ...args);
+      pipeline.call('EVALSHA', PUBLISH_SCRIPT.sha, 2, ...args);
     }
     pipeline.exec().then(
       (results) => {

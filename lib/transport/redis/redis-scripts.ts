@@ -30,9 +30,22 @@ export async function runScript(
 /**
  * Publishes one event: appends it to the channel's Stream, which assigns the
  * id, trims the Stream to the history bound, and publishes
- * `<id>\n<event>\n<audience>\n<data>` to the channel's Pub/Sub channel — atomically, so
- * that every instance receives the events in id order. Refused ('ENDED')
- * when the Stream's newest entry is the end event: the channel has ended.
+ * `<id>\n<event>\n<audience>\n<seq> <epoch>\n<data>` to the channel's Pub/Sub
+ * channel — atomically, so that every instance receives the events in id
+ * order. Refused ('ENDED') when the Stream's newest entry is the end event:
+ * the channel has ended.
+ *
+ * Every event also gets the next position `seq` in one sequence across all
+ * channels (the hash KEYS[2]: `n` the newest position, `e` the epoch that
+ * names the sequence, set from ARGV[11] when the hash is missing, e.g. after
+ * Redis lost its data): scripts run one at a time, so `seq` order is the
+ * order of publishing on every instance. The entry keeps `s` (its seq), `q`
+ * (the epoch) and `p`: the seq of the channel's previous event in this
+ * sequence — `b<n>` when the Stream is new (born when the sequence was at
+ * n), `0` when the previous event is of another sequence, `?` when the
+ * Stream kept none (history 0) — so that a reader can tell whether events
+ * trimmed from the Stream were newer than a position (MISSED_SINCE_SCRIPT).
+ *
  * With a ttl, a Stream always has an expiry: a publish sets one only if it
  * has none (a new Stream) — `ttl + lease` when an instance is subscribed to
  * the channel (it renews it: see history-expiry.ts), else `ttl` — and never
@@ -40,26 +53,47 @@ export async function runScript(
  * subscribed instances keep (the countdown of `ttl` starts when the last
  * instance unsubscribes: EXPIRE_UNWATCHED_SCRIPT).
  *
- * KEYS[1] the Stream. ARGV: Pub/Sub channel, id or '*', trim mode ('=' or
- * '~'), history, ttl ms (0: none), event name ('' for none), data, the end
- * event's name, the audience as JSON ('' for everyone), the lease ms. The
- * ids are Stream ids, without the channel's tag (the transport adds it, see
- * channel-id.ts).
+ * KEYS[1] the Stream, KEYS[2] the sequence. ARGV: Pub/Sub channel, id or
+ * '*', trim mode ('=' or '~'), history, ttl ms (0: none), event name (''
+ * for none), data, the end event's name, the audience as JSON ('' for
+ * everyone), the lease ms, an epoch for a new sequence. The ids are Stream
+ * ids, without the channel's tag (the transport adds it, see channel-id.ts).
  */
 export const PUBLISH_SCRIPT = script(`
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prevSeq, prevEpoch
 if #newest > 0 then
   local fields = newest[1][2]
   for i = 1, #fields, 2 do
     if fields[i] == 'e' and fields[i + 1] == ARGV[8] then
       return redis.error_reply('ENDED the channel has ended')
+    elseif fields[i] == 's' then
+      prevSeq = fields[i + 1]
+    elseif fields[i] == 'q' then
+      prevEpoch = fields[i + 1]
     end
   end
 end
-local fields = {'e', ARGV[6], 'd', ARGV[7]}
+local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[11]
+  redis.call('HSET', KEYS[2], 'e', epoch, 'n', 0)
+end
+local prev
+if prevSeq and prevEpoch == epoch then
+  prev = prevSeq
+elseif #newest > 0 then
+  prev = '0'
+elseif redis.call('EXISTS', KEYS[1]) == 1 then
+  prev = '?'
+else
+  prev = 'b' .. redis.call('HGET', KEYS[2], 'n')
+end
+local seq = redis.call('HINCRBY', KEYS[2], 'n', 1)
+local fields = {'e', ARGV[6], 'd', ARGV[7], 's', seq, 'q', epoch, 'p', prev}
 if ARGV[9] ~= '' then
-  fields[5] = 'a'
-  fields[6] = ARGV[9]
+  fields[11] = 'a'
+  fields[12] = ARGV[9]
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[4], ARGV[2], unpack(fields))
 if ARGV[5] ~= '0' and redis.call('PTTL', KEYS[1]) == -1 then
@@ -69,8 +103,57 @@ if ARGV[5] ~= '0' and redis.call('PTTL', KEYS[1]) == -1 then
     redis.call('PEXPIRE', KEYS[1], ARGV[5])
   end
 end
-redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[9] .. '\\n' .. ARGV[7])
+redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[9] .. '\\n' .. seq .. ' ' .. epoch .. '\\n' .. ARGV[7])
 return id
+`);
+
+/**
+ * What a stream on many channels at position ARGV[1] of the sequence missed
+ * of one channel: the sequence's epoch and newest position now; what the
+ * Stream says of the channel's events after that position before the first
+ * one returned — `kept` (none is missing), `none` (no Stream), `empty` (a
+ * Stream that keeps no entry), or the oldest entry's `p` (see
+ * PUBLISH_SCRIPT: `b<n>`, a number, `?`) when every entry is after it —
+ * and up to ARGV[2] entries after the position, oldest first. It walks the
+ * Stream back from its newest entry, so a recent position costs little.
+ *
+ * KEYS[1] the Stream, KEYS[2] the sequence. ARGV: position, count.
+ */
+export const MISSED_SINCE_SCRIPT = script(`
+local epoch = redis.call('HGET', KEYS[2], 'e') or ''
+local current = redis.call('HGET', KEYS[2], 'n') or '0'
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {epoch, current, 'none', {}}
+end
+local after = tonumber(ARGV[1])
+local function field(entry, name)
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == name then
+      return fields[i + 1]
+    end
+  end
+  return nil
+end
+local top, oldest = '+', nil
+while true do
+  local batch = redis.call('XREVRANGE', KEYS[1], top, '-', 'COUNT', 100)
+  for i = 1, #batch do
+    local seq = field(batch[i], 's')
+    if seq == nil or field(batch[i], 'q') ~= epoch or tonumber(seq) <= after then
+      return {epoch, current, 'kept', redis.call('XRANGE', KEYS[1], '(' .. batch[i][1], '+', 'COUNT', ARGV[2])}
+    end
+    oldest = batch[i]
+  end
+  if #batch < 100 then
+    break
+  end
+  top = '(' .. batch[#batch][1]
+end
+if oldest == nil then
+  return {epoch, current, 'empty', {}}
+end
+return {epoch, current, field(oldest, 'p') or '?', redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[2])}
 `);
 
 /**

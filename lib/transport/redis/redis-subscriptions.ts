@@ -111,7 +111,7 @@ export class RedisSubscriptions {
     this.subscriber.disconnect();
   }
 
-  /** An event: `<id>\n<event name>\n<audience>\n<data>` on the channel's Pub/Sub topic (its Stream's key). */
+  /** An event: `<id>\n<event name>\n<audience>\n<seq> <epoch>\n<data>` on the channel's Pub/Sub topic (its Stream's key). */
   private readonly onMessage = (topic: string, message: string): void => {
     if (topic === this.controlTopic) {
       this.host.control(message);
@@ -123,14 +123,18 @@ export class RedisSubscriptions {
     const idEnd = message.indexOf('\n');
     const eventEnd = message.indexOf('\n', idEnd + 1);
     const audienceEnd = message.indexOf('\n', eventEnd + 1);
-    if (idEnd < 0 || eventEnd < 0 || audienceEnd < 0) {
+    const seqEnd = message.indexOf(' ', audienceEnd + 1);
+    const positionEnd = message.indexOf('\n', seqEnd + 1);
+    if (idEnd < 0 || eventEnd < 0 || audienceEnd < 0 || seqEnd < 0 || positionEnd < 0) {
       return;
     }
     this.host.deliver(topic.slice(this.keyPrefix.length), {
       id: withTag(message.slice(0, idEnd), channelTag(topic)),
       event: message.slice(idEnd + 1, eventEnd) || undefined,
-      data: message.slice(audienceEnd + 1),
+      data: message.slice(positionEnd + 1),
       audience: parseAudience(message.slice(eventEnd + 1, audienceEnd)),
+      seq: Number(message.slice(audienceEnd + 1, seqEnd)),
+      epoch: message.slice(seqEnd + 1, positionEnd),
     });
   };
 

@@ -10,17 +10,19 @@ import {
   type SseTransportHost,
   type SseTransportPublish,
   type SseTransportRead,
+  type SseTransportReadSince,
 } from '../../interfaces/sse-transport.interface.js';
 import { HistoryExpiry } from './history-expiry.js';
 import { loadIoredis } from './load-ioredis.js';
-import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
+import { PublishPipeline, publishArgs, publishError, type SequenceKey } from './publish-pipeline.js';
 import { redisHealth } from './redis-health.js';
-import { READ_SCRIPT, runScript } from './redis-scripts.js';
+import { MISSED_SINCE_SCRIPT, READ_SCRIPT, runScript } from './redis-scripts.js';
+import { newEpoch } from '../../util/epoch.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
-import { toRead } from './stream-entry.js';
+import { toRead, toReadSince } from './stream-entry.js';
 import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdOf, withTag } from './channel-id.js';
 
 /** ioredis statuses of a client that had a connection and lost it. */
@@ -39,11 +41,11 @@ const CLOSE_WAIT_MS = 2000;
  * Stream is the history (trimmed to `history` events; expiring `history.ttl`
  * after the last instance with clients on the channel unsubscribed, and kept
  * at `history.ttl` + `presenceLease` while one is: see history-expiry.ts), so
- * a client can resume on any instance,
- * across restarts. A publish appends to
- * the Stream and publishes to the Pub/Sub channel of the same name in one
- * script, so every instance gets the events in id order; an instance
- * subscribes only to the channels it has clients on.
+ * a client can resume on any instance, across restarts. A publish appends to
+ * the Stream, numbers the event in the sequence across channels (one hash,
+ * for streams on many channels) and publishes to the Pub/Sub channel of the
+ * same name in one script, so every instance gets the events in publish
+ * order; an instance subscribes only to the channels it has clients on.
  *
  * @publicApi
  */
@@ -61,17 +63,18 @@ export class RedisTransport implements SseTransport {
   private presence: RedisPresence | undefined;
 
   private readonly options: ResolvedRedisTransportOptions;
+  /** The sequence across channels (`<keyPrefix>\0seq`: no channel name has a NUL), and the epoch this instance names a new one with. */
+  private readonly sequence: SequenceKey;
 
   constructor(options: RedisTransportOptions) {
     this.options = resolveRedisTransportOptions(options);
     this.keyPrefix = this.options.keyPrefix;
+    this.sequence = { key: `${this.keyPrefix}\0seq`, epoch: newEpoch() };
   }
 
   async init(host: SseTransportHost): Promise<void> {
     if (this.host) {
-      throw new Error(
-        'This RedisTransport already serves another application. Create one per application, e.g. in SseModule.forRootAsync({ useFactory: () => ({ transport: new RedisTransport(...) }) }).',
-      );
+      throw new Error(messages.redisTransportShared());
     }
     this.host = host;
     if (this.options.client) {
@@ -113,15 +116,11 @@ export class RedisTransport implements SseTransport {
     if (!commands || !this.host) {
       throw new Error(messages.redisNotStarted('publish()'));
     }
-    const { args, tag } = publishArgs(this.keyPrefix, request, this.options.presenceLease);
+    const { args, tag } = publishArgs(this.keyPrefix, this.sequence, request, this.options.presenceLease);
     // While it first connects ioredis queues the command; once it has lost
     // the connection, the publish fails at once instead of piling up.
     if (LOST_STATUSES.has(commands.status)) {
-      return Promise.reject(
-        new SseTransportError(
-          `Redis is not connected (status "${commands.status}"): the event for channel ${messages.quote(request.channel)} was not published. Clients stay connected and get later events once Redis is back.`,
-        ),
-      );
+      return Promise.reject(new SseTransportError(messages.redisNotConnected(commands.status, request.channel)));
     }
     return new Promise<string>((resolve, reject) => {
       const abandon = (error: Error) => {
@@ -163,6 +162,13 @@ export class RedisTransport implements SseTransport {
     const key = this.keyPrefix + channel;
     const reply = (await runScript(this.commands, READ_SCRIPT, [key], [streamIdOf(afterId), count])) as unknown[];
     return toRead(reply, channelTag(key));
+  }
+
+  async readSince(channel: string, seq: number, count: number, fromStart: boolean): Promise<SseTransportReadSince> {
+    if (!this.commands) throw new SseTransportError('RedisTransport: readSince() after the application shut down.');
+    const key = this.keyPrefix + channel;
+    const reply = (await runScript(this.commands, MISSED_SINCE_SCRIPT, [key, this.sequence.key], [seq, count])) as unknown[];
+    return toReadSince(reply, channelTag(key), seq, fromStart);
   }
 
   async sendControl(message: string): Promise<void> {
@@ -230,9 +236,7 @@ export class RedisTransport implements SseTransport {
     if (this.inFlight.size === 0) {
       return;
     }
-    const error = new SseTransportError(
-      'Lost the connection to Redis before the publish was confirmed: the event may still be published once Redis is back (ioredis sends it again), or not at all.',
-    );
+    const error = new SseTransportError(messages.redisPublishUnconfirmed());
     for (const abandon of [...this.inFlight]) {
       abandon(error);
     }
