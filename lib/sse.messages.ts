@@ -225,3 +225,6 @@ export const redisTransportShared = () =>
 
 export const redisPublishUnconfirmed = () =>
   'Lost the connection to Redis before the publish was confirmed: the event may still be published once Redis is back (ioredis sends it again), or not at all.';
+
+export const remoteSubscribeFailed = (identity: string, channel: string, error: unknown) =>
+  `subscribe(${quote(identity)}, ${quote(channel)}) from another instance was not applied to this instance's streams: ${error instanceof Error ? error.message : String(error)}`;

@@ -39,8 +39,15 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
       endChannel: (channel, reason) => this.endChannel(channel, reason),
     });
     registry.control.onMessage((message) => {
-      if (message.type === 'disconnect' && typeof message.identity === 'string') {
-        this.tracker.disconnect(message.identity);
+      const { type, identity, channel } = message;
+      if (typeof identity !== 'string') {
+        return;
+      }
+      if (type === 'disconnect') {
+        this.tracker.disconnect(identity);
+      } else if ((type === 'subscribe' || type === 'unsubscribe') && typeof channel === 'string' && isChannelName(channel)) {
+        // (Another instance checked its own streams; a stream here at its maxChannels keeps what it has, said in the log.)
+        this.multiplexed[type](identity, channel).catch((error: unknown) => this.logger.warn(messages.remoteSubscribeFailed(identity, channel, error)));
       }
     });
   }
@@ -60,18 +67,23 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
   }
 
   /**
-   * Adds `channel` to every open `@SseChannels()` stream of `identity` on this
-   * instance, live from now on (a stream at its `maxChannels` rejects it).
+   * Adds `channel` to every open `@SseChannels()` stream of `identity`, live
+   * from now on — on every instance when the transport is shared. Rejects,
+   * changing nothing here, when a stream of this instance is at its
+   * `maxChannels`; another instance's stream at its limit keeps what it has
+   * (that instance logs a warning).
    */
   async subscribe(identity: string, channel: string): Promise<void> {
     assertChannelName(channel);
     await this.multiplexed.subscribe(assertIdentity(identity), channel);
+    await this.registry.control.send({ type: 'subscribe', identity, channel });
   }
 
-  /** Removes `channel` from every open `@SseChannels()` stream of `identity` on this instance; the streams go on. */
+  /** Removes `channel` from every open `@SseChannels()` stream of `identity` (on every instance); the streams go on. */
   async unsubscribe(identity: string, channel: string): Promise<void> {
     assertChannelName(channel);
-    this.multiplexed.unsubscribe(assertIdentity(identity), channel);
+    await this.multiplexed.unsubscribe(assertIdentity(identity), channel);
+    await this.registry.control.send({ type: 'unsubscribe', identity, channel });
   }
 
   /**

@@ -30,7 +30,7 @@ export class MultiplexedStreams {
   }
 
   /** Removes `name` from each stream of `identity` that carries it; the streams go on. */
-  unsubscribe(identity: string, name: string): void {
+  async unsubscribe(identity: string, name: string): Promise<void> {
     for (const session of this.streamsOf(identity)) {
       const membership = this.membership(session, name);
       if (membership) {

@@ -5,18 +5,14 @@ import { SseTransportError, type SseTransportPublish } from '../../interfaces/ss
 import { channelTag, parseCallerId, streamIdOf } from './channel-id.js';
 import { PUBLISH_SCRIPT } from './redis-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
+import { watchMarkOf, type SequenceKey } from './sequence-keys.js';
 
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
 
-/** Where a publish numbers its event in the sequence across channels: the hash's key, and the epoch to name a new sequence with. */
-export interface SequenceKey {
-  readonly key: string;
-  readonly epoch: string;
-}
 
 /**
- * The publish script's arguments for `request` (its two keys first) and the
+ * The publish script's arguments for `request` (its three keys first) and the
  * tag of the channel's ids (the script's reply is the Stream id, without
  * it); `lease`: what a subscribed instance's Stream expiry has on top of the
  * ttl.
@@ -42,7 +38,7 @@ export function publishArgs(
   const { history, historyTtl } = request;
   const audience = request.audience ? JSON.stringify(request.audience) : '';
   const trim = history < EXACT_TRIM_BELOW ? '=' : '~';
-  const args = [key, sequence.key, key, id, trim, history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease, sequence.epoch];
+  const args = [key, sequence.key, watchMarkOf(key), key, id, trim, history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease, sequence.newEpoch()];
   return { args, tag };
 }
 
@@ -77,7 +73,7 @@ export class PublishPipeline {
 
   constructor(private readonly client: () => RedisClientLike | undefined) {}
 
-  /** Queues one run of the publish script (its two keys first in `args`). */
+  /** Queues one run of the publish script (its three keys first in `args`). */
   push(args: readonly (string | number)[], settle: PublishSettle): void {
     this.batch.add({ args, settle });
   }
@@ -92,7 +88,7 @@ export class PublishPipeline {
     const pipeline = client.pipeline();
     pipeline.call('SCRIPT', 'LOAD', PUBLISH_SCRIPT.source);
     for (const { args } of queue) {
-      pipeline.call('EVALSHA', PUBLISH_SCRIPT.sha, 2, ...args);
+      pipeline.call('EVALSHA', PUBLISH_SCRIPT.sha, 3, ...args);
     }
     pipeline.exec().then(
       (results) => {

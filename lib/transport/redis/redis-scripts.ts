@@ -42,9 +42,11 @@ export async function runScript(
  * order of publishing on every instance. The entry keeps `s` (its seq), `q`
  * (the epoch) and `p`: the seq of the channel's previous event in this
  * sequence — `b<n>` when the Stream is new (born when the sequence was at
- * n), `0` when the previous event is of another sequence, `?` when the
- * Stream kept none (history 0) — so that a reader can tell whether events
- * trimmed from the Stream were newer than a position (MISSED_SINCE_SCRIPT).
+ * n: where KEYS[3] says an instance started watching the channel, see
+ * WATCH_SCRIPT, or now), `0` when the previous event is of another sequence,
+ * `?` when the Stream kept none (history 0) — so that a reader can tell
+ * whether events trimmed from the Stream were newer than a position
+ * (MISSED_SINCE_SCRIPT).
  *
  * With a ttl, a Stream always has an expiry: a publish sets one only if it
  * has none (a new Stream) — `ttl + lease` when an instance is subscribed to
@@ -53,7 +55,7 @@ export async function runScript(
  * subscribed instances keep (the countdown of `ttl` starts when the last
  * instance unsubscribes: EXPIRE_UNWATCHED_SCRIPT).
  *
- * KEYS[1] the Stream, KEYS[2] the sequence. ARGV: Pub/Sub channel, id or
+ * KEYS[1] the Stream, KEYS[2] the sequence, KEYS[3] the channel's watch mark. ARGV: Pub/Sub channel, id or
  * '*', trim mode ('=' or '~'), history, ttl ms (0: none), event name (''
  * for none), data, the end event's name, the audience as JSON ('' for
  * everyone), the lease ms, an epoch for a new sequence. The ids are Stream
@@ -88,6 +90,14 @@ elseif redis.call('EXISTS', KEYS[1]) == 1 then
   prev = '?'
 else
   prev = 'b' .. redis.call('HGET', KEYS[2], 'n')
+  local mark = redis.call('GET', KEYS[3])
+  if mark then
+    local dot = string.find(mark, '.', 1, true)
+    if dot and string.sub(mark, dot + 1) == epoch then
+      prev = 'b' .. string.sub(mark, 1, dot - 1)
+    end
+    redis.call('DEL', KEYS[3])
+  end
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'n', 1)
 local fields = {'e', ARGV[6], 'd', ARGV[7], 's', seq, 'q', epoch, 'p', prev}
@@ -117,12 +127,22 @@ return id
  * and up to ARGV[2] entries after the position, oldest first. It walks the
  * Stream back from its newest entry, so a recent position costs little.
  *
- * KEYS[1] the Stream, KEYS[2] the sequence. ARGV: position, count.
+ * Without a Stream, the channel's watch mark (WATCH_SCRIPT) tells from where
+ * it had none: `b<n>`, as if born there.
+ *
+ * KEYS[1] the Stream, KEYS[2] the sequence, KEYS[3] the watch mark. ARGV: position, count.
  */
 export const MISSED_SINCE_SCRIPT = script(`
 local epoch = redis.call('HGET', KEYS[2], 'e') or ''
 local current = redis.call('HGET', KEYS[2], 'n') or '0'
 if redis.call('EXISTS', KEYS[1]) == 0 then
+  local mark = redis.call('GET', KEYS[3])
+  if mark then
+    local dot = string.find(mark, '.', 1, true)
+    if dot and string.sub(mark, dot + 1) == epoch then
+      return {epoch, current, 'b' .. string.sub(mark, 1, dot - 1), {}}
+    end
+  end
   return {epoch, current, 'none', {}}
 end
 local after = tonumber(ARGV[1])
@@ -154,6 +174,35 @@ if oldest == nil then
   return {epoch, current, 'empty', {}}
 end
 return {epoch, current, field(oldest, 'p') or '?', redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', ARGV[2])}
+`);
+
+/**
+ * An instance started watching a channel (subscribed: it has clients on it).
+ * If the channel has no Stream, its watch mark KEYS[3] (`<n>.<epoch>`) keeps
+ * the earliest position of the sequence since which it had none and was
+ * watched: no event of the channel can be missing after it (a publish makes
+ * the Stream and takes the mark as the Stream's birth, see PUBLISH_SCRIPT).
+ * So a stream on many channels that carried a channel without events owes
+ * no reset when the channel's first events come while it is away. The mark
+ * expires like an unwatched Stream (ARGV[1] ms; 0: never), counted from the
+ * latest watch. Without a sequence yet, it makes one (named ARGV[2]).
+ *
+ * KEYS[1] the Stream, KEYS[2] the sequence, KEYS[3] the watch mark. ARGV: expiry ms, an epoch for a new sequence.
+ */
+export const WATCH_SCRIPT = script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[2]
+  redis.call('HSET', KEYS[2], 'e', epoch, 'n', 0)
+end
+redis.call('SET', KEYS[3], redis.call('HGET', KEYS[2], 'n') .. '.' .. epoch, 'NX')
+if ARGV[1] ~= '0' then
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+end
+return 1
 `);
 
 /**

@@ -14,15 +14,15 @@ import {
 } from '../../interfaces/sse-transport.interface.js';
 import { HistoryExpiry } from './history-expiry.js';
 import { loadIoredis } from './load-ioredis.js';
-import { PublishPipeline, publishArgs, publishError, type SequenceKey } from './publish-pipeline.js';
+import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
+import { SequenceKey } from './sequence-keys.js';
 import { redisHealth } from './redis-health.js';
-import { MISSED_SINCE_SCRIPT, READ_SCRIPT, runScript } from './redis-scripts.js';
-import { newEpoch } from '../../util/epoch.js';
+import { READ_SCRIPT, runScript } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
 import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
-import { toRead, toReadSince } from './stream-entry.js';
+import { toRead } from './stream-entry.js';
 import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdOf, withTag } from './channel-id.js';
 
 /** ioredis statuses of a client that had a connection and lost it. */
@@ -63,13 +63,13 @@ export class RedisTransport implements SseTransport {
   private presence: RedisPresence | undefined;
 
   private readonly options: ResolvedRedisTransportOptions;
-  /** The sequence across channels (`<keyPrefix>\0seq`: no channel name has a NUL), and the epoch this instance names a new one with. */
+  /** The sequence across channels. */
   private readonly sequence: SequenceKey;
 
   constructor(options: RedisTransportOptions) {
     this.options = resolveRedisTransportOptions(options);
     this.keyPrefix = this.options.keyPrefix;
-    this.sequence = { key: `${this.keyPrefix}\0seq`, epoch: newEpoch() };
+    this.sequence = new SequenceKey(this.keyPrefix);
   }
 
   async init(host: SseTransportHost): Promise<void> {
@@ -142,11 +142,13 @@ export class RedisTransport implements SseTransport {
   }
 
   async subscribe(channel: string): Promise<SseTransportEvent | undefined> {
-    if (!this.subscriptions) {
-      throw new Error(messages.redisNotStarted('subscribe()'));
-    }
+    if (!this.subscriptions) throw new Error(messages.redisNotStarted('subscribe()'));
     await this.subscriptions.subscribe(channel);
-    const { lastId, newest } = await this.read(channel, '0-0', 0);
+    const ttl = this.host?.historyTtl ?? 0;
+    const [{ lastId, newest }] = await Promise.all([
+      this.read(channel, '0-0', 0),
+      this.sequence.watched(this.commands!, this.keyPrefix + channel, ttl > 0 ? ttl + this.options.presenceLease : 0),
+    ]);
     // (An entry since deleted by XDEL leaves the newest id without its event.)
     return lastId === undefined ? undefined : newest?.id === lastId ? newest : { id: lastId, event: undefined, data: '' };
   }
@@ -166,9 +168,7 @@ export class RedisTransport implements SseTransport {
 
   async readSince(channel: string, seq: number, count: number, fromStart: boolean): Promise<SseTransportReadSince> {
     if (!this.commands) throw new SseTransportError('RedisTransport: readSince() after the application shut down.');
-    const key = this.keyPrefix + channel;
-    const reply = (await runScript(this.commands, MISSED_SINCE_SCRIPT, [key, this.sequence.key], [seq, count])) as unknown[];
-    return toReadSince(reply, channelTag(key), seq, fromStart);
+    return this.sequence.readSince(this.commands, this.keyPrefix + channel, seq, count, fromStart);
   }
 
   async sendControl(message: string): Promise<void> {
