@@ -5,10 +5,11 @@ import type { ChannelEvent } from '../../lib/feed/history.js';
 import { LocalFeed } from '../../lib/feed/local-feed.js';
 import { LocalFeeds } from '../../lib/feed/local-feeds.js';
 import { StreamSequence } from '../../lib/feed/sequence.js';
-import type { ChannelFeed, ChannelSettings } from '../../lib/feed/feed.js';
+import type { ChannelFeed, ChannelSettings, MissedSince } from '../../lib/feed/feed.js';
 import { SharedFeed } from '../../lib/feed/shared-feed.js';
 import { compareStreamIds, parseStreamId } from '../../lib/transport/redis/stream-id.js';
-import type { SseTransport, SseTransportEvent, SseTransportRead } from '../../lib/interfaces/sse-transport.interface.js';
+import type { SseTransport, SseTransportEvent, SseTransportRead, SseTransportReadSince } from '../../lib/interfaces/sse-transport.interface.js';
+import { toReadSince } from '../../lib/transport/redis/stream-entry.js';
 import { microtasks } from '../src/fakes.js';
 
 const settings = { history: 100, historyBytes: 1_000_000, resetEvent: 'sse-reset', endEvent: 'sse-end' };
@@ -288,6 +289,15 @@ class FakeTransport implements SseTransport {
       trimmedUpTo: this.trimmedUpTo,
     };
   }
+  /** What the next readSince() calls answer, in order; each call is noted. */
+  readonly sinceReplies: SseTransportReadSince[] = [];
+  readonly sinceReads: { seq: number; fromStart: boolean }[] = [];
+  async readSince(_channel: string, seq: number, _count: number, fromStart: boolean): Promise<SseTransportReadSince> {
+    this.sinceReads.push({ seq, fromStart });
+    const reply = this.sinceReplies.shift();
+    if (!reply) throw new Error('no reply scripted');
+    return reply;
+  }
   parseId(id: string): string | undefined {
     return parseStreamId(id);
   }
@@ -430,5 +440,105 @@ describe('SharedFeed', () => {
     feed.dispose();
     expect(transport.unsubscribed).toEqual(['live']);
     expect(disposed).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('SharedFeed by position in the sequence across channels (missedSince)', () => {
+  /** An event at position `seq` of sequence e1. */
+  const at = (id: string, seq: number, epoch = 'e1'): SseTransportEvent => ({ id, event: undefined, data: id, seq, epoch });
+  async function started(history = 100) {
+    const transport = new FakeTransport();
+    const feed = new SharedFeed('live', { ...settings, history }, new Sink(), transport, new HistoryBudget(0), jest.fn(), jest.fn());
+    transport.confirm('1-0');
+    await feed.ready;
+    return { transport, feed };
+  }
+  const seqsOf = (missed: { events: readonly ChannelEvent[] }) => missed.events.map((e) => e.seq);
+
+  it('reads the shared history first; from then on answers from its window for any position at or after what that read saw', async () => {
+    const { transport, feed } = await started();
+    transport.sinceReplies.push({ epoch: 'e1', current: 10, events: [at('5-0', 5), at('9-0', 9)], missing: undefined });
+    const first = await feed.missedSince(3, 'e1');
+    expect(first).toEqual({ events: [expect.objectContaining({ seq: 5 }), expect.objectContaining({ seq: 9 })], reset: undefined, upTo: 10, epoch: 'e1' });
+    feed.receive(at('11-0', 11));
+    feed.receive(at('14-0', 14));
+    // At or after 10: the window has every event since (no read).
+    const fromWindow = feed.missedSince(10, 'e1');
+    expect(fromWindow).not.toBeInstanceOf(Promise);
+    expect(seqsOf(fromWindow as MissedSince)).toEqual([11, 14]);
+    expect((fromWindow as { upTo: number }).upTo).toBe(Infinity);
+    expect(seqsOf(feed.missedSince(12, 'e1') as MissedSince)).toEqual([14]);
+    // Before 10: the window cannot tell; read again.
+    transport.sinceReplies.push({ epoch: 'e1', current: 14, events: [at('9-0', 9), at('11-0', 11), at('14-0', 14)], missing: undefined });
+    const read = feed.missedSince(8, 'e1');
+    expect(read).toBeInstanceOf(Promise);
+    expect(seqsOf(await read)).toEqual([9, 11, 14]);
+    expect(transport.sinceReads.map((r) => r.seq)).toEqual([3, 8]);
+  });
+
+  it('a full page is complete only up to its last event; trimmed and unknown become the two resets; another epoch is unknown-id alone', async () => {
+    const { transport, feed } = await started();
+    const page = Array.from({ length: 100 }, (_, i) => at(`${i + 2}-0`, i + 2));
+    transport.sinceReplies.push({ epoch: 'e1', current: 500, events: page, missing: 'trimmed' });
+    expect(await feed.missedSince(1, 'e1')).toMatchObject({ reset: 'history-exceeded', upTo: 101 });
+    transport.sinceReplies.push({ epoch: 'e1', current: 500, events: [], missing: 'unknown' });
+    expect(await feed.missedSince(1, 'e1')).toMatchObject({ events: [], reset: 'unknown-id', upTo: 500 });
+    transport.sinceReplies.push({ epoch: 'e2', current: 7, events: [at('3-0', 3, 'e2')], missing: undefined });
+    expect(await feed.missedSince(1, 'e1')).toEqual({ events: [], reset: 'unknown-id', upTo: 7, epoch: 'e2' });
+    // From the start: any epoch, flagged to the transport.
+    transport.sinceReplies.push({ epoch: 'e2', current: 7, events: [at('3-0', 3, 'e2')], missing: undefined });
+    expect(seqsOf(await feed.missedSince(0, undefined))).toEqual([3]);
+    expect(transport.sinceReads.at(-1)).toEqual({ seq: 0, fromStart: true });
+  });
+
+  it('no answer from the window while it holds events back (subscription lost), after it dropped some, or once it saw two epochs', async () => {
+    const { transport, feed } = await started(5);
+    /** Whether it answered from its window (a read, unscripted here, is let go). */
+    const fromWindow = (seq: number, epoch: string) => {
+      const answer = feed.missedSince(seq, epoch);
+      if (answer instanceof Promise) {
+        answer.catch(() => undefined);
+        return false;
+      }
+      return true;
+    };
+    transport.sinceReplies.push({ epoch: 'e1', current: 10, events: [], missing: undefined });
+    await feed.missedSince(10, 'e1');
+    expect(fromWindow(10, 'e1')).toBe(true);
+    feed.suspend();
+    expect(fromWindow(10, 'e1')).toBe(false);
+    await feed.resync();
+    expect(fromWindow(10, 'e1')).toBe(true);
+    // Its window keeps 5: 20 events later, a position before the dropped ones is read.
+    for (let seq = 11; seq <= 30; seq++) feed.receive(at(`${seq}-0`, seq));
+    expect(fromWindow(12, 'e1')).toBe(false);
+    expect(fromWindow(29, 'e1')).toBe(true);
+    feed.receive(at('31-0', 1, 'e2')); // the shared sequence was made anew
+    expect(fromWindow(29, 'e1')).toBe(false);
+    expect(fromWindow(1, 'e2')).toBe(false);
+  });
+});
+
+describe('toReadSince: what may be missing before the first event read after position p', () => {
+  const reply = (boundary: string, current = 20) => ['e1', String(current), boundary, []];
+  it.each([
+    ['kept', 5, false, undefined],
+    ['7', 5, false, 'trimmed'], // the oldest entry's previous event (7) is after 5: it was trimmed
+    ['5', 5, false, undefined],
+    ['3', 5, false, undefined],
+    ['b9', 5, false, 'unknown'], // born at 9: a former Stream may have had events after 5
+    ['b5', 5, false, undefined],
+    ['b9', 0, true, undefined], // from the start: only trimming counts
+    ['?', 5, false, 'trimmed'], // a Stream that keeps no entry
+    ['empty', 5, false, 'trimmed'],
+    ['none', 5, false, 'unknown'], // no Stream, no watch mark
+    ['none', 0, true, undefined],
+    ['7', 20, false, undefined], // nothing published since p anywhere: nothing can be missing
+  ])('boundary %s, position %d, from the start %s → %s', (boundary, after, fromStart, missing) => {
+    expect(toReadSince(reply(boundary), 'tag', after, fromStart).missing).toBe(missing);
+  });
+  it('reads the entries with their positions and epoch, tagged', () => {
+    const read = toReadSince(['e1', '9', 'kept', [['4-0', ['e', '', 'd', 'x', 's', '8', 'q', 'e1', 'p', '2']]]], 'tag', 2, false);
+    expect(read).toEqual({ epoch: 'e1', current: 9, events: [{ id: '4-0.tag', event: undefined, data: 'x', audience: undefined, seq: 8, epoch: 'e1' }], missing: undefined });
   });
 });

@@ -1,7 +1,8 @@
 import type { SseTransportReadSince } from '../../interfaces/sse-transport.interface.js';
 import { newEpoch } from '../../util/epoch.js';
 import { channelTag } from './channel-id.js';
-import { MISSED_SINCE_SCRIPT, WATCH_SCRIPT, runScript } from './redis-scripts.js';
+import { runScript } from './redis-scripts.js';
+import { MISSED_SINCE_SCRIPT, WATCH_SCRIPT } from './sequence-scripts.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 import { toReadSince } from './stream-entry.js';
 
