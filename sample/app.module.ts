@@ -23,9 +23,7 @@ export class AppModule {
           transport: options.redisUrl ? new RedisTransport({ connection: options.redisUrl, keyPrefix: 'sse-sample:' }) : undefined,
         }),
       ],
-      // The page's one connection (@SseChannels()) works in memory only so far: on Redis the
-      // page opens a stream per panel (see PageController).
-      controllers: [PageController, TickerController, RoomsController, AnswersController, ...(options.redisUrl ? [] : [EventsController])],
+      controllers: [PageController, TickerController, RoomsController, AnswersController, EventsController],
       providers: [{ provide: SAMPLE_OPTIONS, useValue: options }],
     };
   }

@@ -26,7 +26,7 @@ export function mayEnter(user: string, room: string): boolean {
 }
 
 /**
- * The page's one connection (`@SseChannels()`, in memory only so far): the
+ * The page's one connection (`@SseChannels()`, in memory or on Redis): the
  * ticker, the rooms the user asked for and may see, and the user's answers in
  * progress, on one stream — a browser on HTTP/1.1 opens at most 6 connections
  * per origin across its tabs. Frames are named by their channel (`ticker`,
@@ -34,7 +34,7 @@ export function mayEnter(user: string, room: string): boolean {
  */
 @Controller('events')
 export class EventsController {
-  /** Each person's latest runs: what the handler adds back on a reconnect (a real app keeps them in its database). */
+  /** Each person's latest runs: what the handler adds back on a reconnect (a real app keeps them in its database, which every instance reads). */
   private readonly runs = new Map<string, Run[]>();
 
   constructor(

@@ -478,10 +478,20 @@ const hasRedis = redisServerAvailable();
         what: 'ticks from both instances',
       });
       expect(ticks[0].event).toBe('message');
-      // @SseChannels() is in memory only so far: on Redis the page opens a stream per panel.
-      expect(await (await fetch(`${urls[0]}/`)).text()).toContain("new EventSource('/ticker')");
-      expect((await fetch(`${urls[0]}/events?room=lobby&user=ann`)).status).toBe(404);
-      await Promise.all([room.close(), ticker.close()]);
+      // The page's one connection (@SseChannels()) runs on Redis too: a message posted on A, on B's stream.
+      expect(await (await fetch(`${urls[0]}/`)).text()).toContain('/events?');
+      const page = await SseTestStream.open(urls[1], { path: '/events?room=lobby&user=bob' });
+      const posted = await fetch(`${urls[0]}/rooms/lobby`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'ann', text: 'on one connection' }),
+      });
+      expect(posted.status).toBe(201);
+      const onPage = await page.waitFor((events) => events.some((e) => e.event === 'rooms/lobby'), { what: 'the message on the page stream' });
+      const message = onPage.find((e) => e.event === 'rooms/lobby')!;
+      expect(JSON.parse(message.data)).toMatchObject({ user: 'ann', text: 'on one connection' });
+      expect(message.id).toMatch(/^[0-9a-z]+\.[0-9a-z]+$/);
+      await Promise.all([room.close(), ticker.close(), page.close()]);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
     }
