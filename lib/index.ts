@@ -10,6 +10,7 @@ export { SseHealthIndicator } from './health/sse-health.indicator.js';
 export type { SseHealthDetails, SseHealthIndicatorResult } from './health/sse-health-indicator-result.interface.js';
 export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
+export { channelName } from './routing/channel-name.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
 export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './interfaces/sse-transport.interface.js';

@@ -98,7 +98,9 @@ export const deprecatedAndNew = (where: string, was: string, path: readonly stri
   `${where}: "${was}" and "${path.join('.')}" are the same option (${quote(was)} is its deprecated name). Keep only ${optionPlace(path)}.`;
 
 export const invalidChannelName = (value: unknown) =>
-  `Invalid SSE channel name ${quote(value)}: it must be a non-empty string without control characters.`;
+  `Invalid SSE channel name ${quote(value)}: it must be a non-empty string without control characters, and without a leading or trailing "/" or an empty segment ("//")${
+    typeof value === 'string' && /^\/|\/$|\/\//.test(value) ? ` — write ${quote(value.split('/').filter(Boolean).join('/'))}` : ''
+  }.`;
 
 export const missingChannelParam = (channel: string, param: string, path: string) =>
   `The channel ${quote(channel)} of @SseChannel() needs the route parameter ":${param}", but the route ${quote(path)} has none. Add ":${param}" to the route path or use a channel name without it.`;
@@ -228,3 +230,9 @@ export const redisPublishUnconfirmed = () =>
 
 export const remoteSubscribeFailed = (identity: string, channel: string, error: unknown) =>
   `subscribe(${quote(identity)}, ${quote(channel)}) from another instance was not applied to this instance's streams: ${error instanceof Error ? error.message : String(error)}`;
+
+export const channelNameMissing = (template: string, param: string) =>
+  `channelName(${quote(template)}): no value for ":${param}". Pass { ${param}: … }.`;
+
+export const channelNameRefused = (template: string, param: string, value: string) =>
+  `Invalid ${param} ${quote(value)}: it fills ":${param}" of the channel ${quote(template)}, so it must be non-empty, without "/" or control characters.`;

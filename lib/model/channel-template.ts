@@ -14,13 +14,17 @@ const PARAM_SEGMENT = /^:([A-Za-z0-9_]+)$/;
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 /** What a param value must not contain: a segment separator, or a control character. */
 const FORBIDDEN_IN_VALUE = /[/\x00-\x1f\x7f]/;
+/** A leading or trailing `/`, or two in a row: an empty segment. */
+const EMPTY_SEGMENT = /^\/|\/$|\/\//;
 
 /**
  * The one rule for every channel name — `publish()`'s, a route's channel, a
- * `channels` option key: a non-empty string without control characters.
+ * `channels` option key: a non-empty string without control characters,
+ * whose `/`-separated segments are not empty (no leading or trailing `/`, no
+ * `//`): `/rooms/42` and `rooms/42/` would be channels of their own, silently.
  */
 export function isChannelName(name: unknown): name is string {
-  return typeof name === 'string' && name !== '' && !CONTROL_CHARACTER.test(name);
+  return typeof name === 'string' && name !== '' && !CONTROL_CHARACTER.test(name) && !EMPTY_SEGMENT.test(name);
 }
 
 /** A channel name as segments: static text, or `{ param }` for a `:param` segment. */

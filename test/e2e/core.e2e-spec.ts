@@ -217,6 +217,10 @@ describe.each(PLATFORMS)('core on %s', (platform) => {
     expect(() => broadcaster.publish('rooms/strict', 'bad \uD800')).toThrow(/lone UTF-16 surrogate/);
     expect(() => broadcaster.publish('rooms/strict', 'x', { evnt: 'typo' } as never)).toThrow(/Unknown option "evnt"/);
     expect(() => broadcaster.publish('', 'x')).toThrow(/Invalid SSE channel name ""/);
+    // A leading or trailing "/" or an empty segment would name another channel, silently: refused, with the fix.
+    expect(() => broadcaster.publish('/rooms/strict', 'x')).toThrow(/Invalid SSE channel name "\/rooms\/strict": .*without a leading or trailing "\/".* — write "rooms\/strict"/);
+    expect(() => broadcaster.publish('rooms/strict/', 'x')).toThrow(/write "rooms\/strict"/);
+    expect(() => broadcaster.publish('rooms//strict', 'x')).toThrow(/an empty segment .* write "rooms\/strict"/);
     broadcaster.publish('rooms/strict', 'good');
     const events = await stream.waitForEvents(1);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -157,4 +157,8 @@ describe('@SseChannel() arguments, checked when the decorator runs', () => {
   it.each(['rooms/\n', 'a\x00b', 'tab\there', 'del\x7f'])('refuses a channel with a control character (%j)', (channel) => {
     expect(declare('x', { channel })).toThrow(/@SseChannel\(\) on Routes\.stream option channel: Invalid SSE channel name .*without control characters/);
   });
+
+  it.each(['/rooms/:id', 'rooms/:id/', 'rooms//:id'])('refuses a channel with an empty segment (%j): it would be another channel than the one published to', (channel) => {
+    expect(declare(':id', { channel })).toThrow(/@SseChannel\(\) on Routes\.stream option channel: Invalid SSE channel name .* — write "rooms\/:id"/);
+  });
 });
