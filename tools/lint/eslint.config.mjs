@@ -10,7 +10,7 @@ const root = new URL('../../', import.meta.url).pathname;
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', 'dist/', 'dist-sample/', 'coverage/', 'test-artifacts/', 'bench/profiles/'],
+    ignores: ['**/node_modules/', 'dist/', 'dist-sample/', 'coverage/', 'test-artifacts/', 'bench/profiles/', 'docs/.check/'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
