@@ -67,6 +67,10 @@ function directive(block, name) {
   return undefined;
 }
 
+// The README fits on a few screens; the rest is in the guides.
+const readmeLines = readFileSync(join(root, 'README.md'), 'utf8').split('\n').length - 1;
+if (readmeLines > 300) fail('README.md', `${readmeLines} lines: keep it at 300 or fewer (move the details to a guide in docs/)`);
+
 rmSync(checkDir, { recursive: true, force: true });
 mkdirSync(join(checkDir, 'ts'), { recursive: true });
 mkdirSync(join(checkDir, 'js'), { recursive: true });
