@@ -124,7 +124,7 @@ const common = {
   module: 'nodenext',
   moduleResolution: 'nodenext',
   target: 'es2022',
-  lib: ['es2023', 'dom', 'dom.iterable'],
+  lib: ['es2023', 'es2024.string', 'dom', 'dom.iterable'],
   experimentalDecorators: true,
   emitDecoratorMetadata: true,
   skipLibCheck: true,
