@@ -132,6 +132,29 @@ describe.each(['express', 'fastify'] as const)('identities and presence on %s', 
     expect(again.status).toBe(401);
   });
 
+  it('curl -N -b shows the frames: the own join, a message, then sse-close without an id, and the response ends', async () => {
+    const [adaCookie, bobCookie] = await Promise.all([signIn('ada'), signIn('bob')]);
+    const response = await fetch(`${url}/rooms/curl`, { headers: { cookie: adaCookie } });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) {
+        const chunk = await reader.read();
+        if (chunk.done) return;
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+    };
+    await readUntil(() => text.includes('"identity":"ada"}\n\n'));
+    expect((await say('curl', 'hi', bobCookie)).status).toBe(201);
+    await readUntil(() => text.includes('"text":"hi"}\n\n'));
+    expect((await fetch(`${url}/session`, { method: 'DELETE', headers: { cookie: adaCookie } })).status).toBe(204);
+    await readUntil(() => false); // to the end of the response
+    expect(text).toMatch(
+      /^event: sse-join\nid: \S+\ndata: \{"identity":"ada"\}\n\nevent: chat\nid: \S+\ndata: \{"from":"bob","text":"hi"\}\n\nevent: sse-close\ndata: \{"reason":"revoked"\}\n\n$/,
+    );
+  });
+
   it('maxClientsPerIdentity: 5 streams per user; the 6th gets 429 with Retry-After; other users are not counted with them', async () => {
     const [dan, eli] = await Promise.all([signIn('dan'), signIn('eli')]);
     const controller = new AbortController();
