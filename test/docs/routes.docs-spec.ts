@@ -103,7 +103,11 @@ describe.each(['express', 'fastify'] as const)('the routes example on %s', (plat
   });
 
   it('a per-client stream resumes by itself: with Last-Event-ID 2 (or ?lastEventId=2) it starts at line 3', async () => {
-    for (const request of [{ path: '/jobs/7/log', headers: { 'last-event-id': '2' } }, { path: '/jobs/7/log?lastEventId=2', headers: {} }]) {
+    const requests: { path: string; headers: Record<string, string> }[] = [
+      { path: '/jobs/7/log', headers: { 'last-event-id': '2' } },
+      { path: '/jobs/7/log?lastEventId=2', headers: {} },
+    ];
+    for (const request of requests) {
       const stream = await open(request.path, undefined, request.headers);
       await stream.waitForEnd();
       expect(stream.events.map((e) => e.data)).toEqual(['npm test', 'passed']);
