@@ -41,7 +41,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   health: ['interfaces', 'options', 'registry', 'tracker', 'sse.constants'],
   // Shipped as a subpath: only the pure rules.
   testing: ['model', 'wire'],
-  index: ['broadcaster', 'channel', 'decorators', 'health', 'interfaces', 'openapi', 'sse.module', 'transport', 'wire'],
+  // Shipped as a subpath for browsers and Node: nothing of the server, only the reset event's type.
+  client: ['interfaces'],
+  // (routing/: channelName(), the helper for channels built from request values.)
+  index: ['broadcaster', 'channel', 'decorators', 'health', 'interfaces', 'openapi', 'routing', 'sse.module', 'transport', 'wire'],
 };
 
 const lib = resolve(dirname(fileURLToPath(import.meta.url)), '../../lib');
