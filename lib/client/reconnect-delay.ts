@@ -30,7 +30,8 @@ export function retryAfterDelay(header: string | null, now = Date.now(), random:
   if (/^\d+$/.test(value)) {
     ms = Number(value) * 1000;
   } else {
-    const date = Date.parse(value);
+    // An HTTP date starts with the day's name (Date.parse alone takes '1.5' for a date).
+    const date = /^[a-z]{3}/i.test(value) ? Date.parse(value) : NaN;
     if (Number.isNaN(date)) {
       return undefined;
     }

@@ -146,10 +146,11 @@ export class SseClient<E extends SseEventMap = SseEventMap, C extends SseChannel
     if (this.channels.size === 0) {
       return;
     }
-    // `rooms/42` → the plain events of channel rooms/42; `rooms/42#typing` → its `typing`.
+    // `rooms/42` → the plain events of channel rooms/42; `rooms/42#typing` → its `typing`
+    // (a `#` in a channel's name: the longest channel listened to wins).
     let feed = this.channels.get(event);
     let name = 'message';
-    for (let at = event.indexOf('#'); !feed && at !== -1; at = event.indexOf('#', at + 1)) {
+    for (let at = event.lastIndexOf('#'); !feed && at > 0; at = event.lastIndexOf('#', at - 1)) {
       feed = this.channels.get(event.slice(0, at));
       name = event.slice(at + 1);
     }
