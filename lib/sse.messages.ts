@@ -236,3 +236,13 @@ export const channelNameMissing = (template: string, param: string) =>
 
 export const channelNameRefused = (template: string, param: string, value: string) =>
   `Invalid ${param} ${quote(value)}: it fills ":${param}" of the channel ${quote(template)}, so it must be non-empty, without "/" or control characters.`;
+
+export const sseAndSseChannel = (handler: string, kind: string) =>
+  `${handler} has both Nest's @Sse() and @${kind}(): Nest would serve it as its own @Sse() stream, and no channel would ever be joined, silently. Remove @Sse(): @${kind}() is the route${kind === 'SseChannel' ? ' (a handler that returns an Observable works unchanged, each value one frame)' : ''}.`;
+
+export const publishedBeforeStartDropped = () => 'The application shut down before its transport started: this event, published before app.init() ended, was not sent.';
+
+export const idRefusedByTransport = (id: string, channel: string) => `Invalid SSE id ${quote(id)} for channel ${quote(channel)}: the transport refuses it. Leave "id" out to get the channel's next one.`;
+
+export const unstreamedChannel = (channel: string, declared: readonly string[], suggestion: string | undefined) =>
+  `publish() to ${quote(channel)}: no route of this application streams that channel — it matches none of the channels of its @SseChannel() routes and SseModule's channels option (${declared.slice(0, 6).map(quote).join(', ')}${declared.length > 6 ? ', …' : ''}), and no stream has joined it.${suggestion === undefined ? '' : ` Did you mean ${quote(suggestion)}?`} If a handler streams it (returning broadcaster.channel(name)), add its name or template to SseModule's channels option, e.g. channels: { 'orders/:id': {} }, and this warning goes. (Said once per channel, and only when NODE_ENV is not 'production'.)`;

@@ -10,7 +10,7 @@ import type {
 } from './interfaces/sse-module-options.interface.js';
 import { SseRoutesExplorer } from './routing/sse-routes.explorer.js';
 import { SSE_METRICS_PROVIDER } from './metrics/sse-metrics.provider.js';
-import { resolveModuleOptions } from './options/module-options.js';
+import { assertAsyncOptionKeys, resolveModuleOptions } from './options/module-options.js';
 import { SSE_MODULE_OPTIONS } from './sse.constants.js';
 import * as messages from './sse.messages.js';
 import { ChannelRegistry } from './registry/channel-registry.js';
@@ -84,6 +84,7 @@ export class SseModule {
    * provider (`useExisting`) implementing {@link SseOptionsFactory}.
    */
   static forRootAsync(options: SseModuleAsyncOptions): DynamicModule {
+    assertAsyncOptionKeys(options);
     return sseModule(options?.global, options?.imports ?? [], asyncOptionsProviders(options));
   }
 }

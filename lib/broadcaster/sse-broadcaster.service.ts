@@ -97,6 +97,11 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
    * in-memory transport, where the event has reached the channel's clients'
    * queues by the time `publish` returns.
    *
+   * Called before the application has started (in a constructor or
+   * `onModuleInit()`), the event is sent once the transport is up. Outside
+   * production, a publish to a channel no route can stream is warned about
+   * once per channel.
+   *
    * @returns the id the event got
    */
   publish(channel: string, data: unknown, options?: SsePublishOptions): Promise<string> {
@@ -111,6 +116,7 @@ export class SseBroadcaster implements BeforeApplicationShutdown {
     }
     const transform = this.registry.options.transform;
     const text = serializeData(transform ? transform(data) : data, 'data');
+    this.registry.reach?.published(channel);
     return this.registry.publish(channel, text, event, id, audience);
   }
 

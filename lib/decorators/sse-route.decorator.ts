@@ -61,9 +61,16 @@ export function declareSseRoute(
     // itself, by declaring the response a parameter — at index -1, so the
     // handler's own arguments stay exactly as the user declared them.
     Res()(target, key as string, -1);
+    // A handler's own `@Res({ passthrough: true })` (for headers, cookies)
+    // would make Nest send the response itself, ending the stream: the route
+    // sends it, with what the handler set (its parameter decorators ran before).
+    Reflect.defineMetadata(RESPONSE_PASSTHROUGH_METADATA, false, target.constructor, key);
     return descriptor;
   };
 }
+
+/** Nest's metadata key of `@Res({ passthrough })`, on the class, for the method (test/unit/dependencies.spec.ts compares it). */
+export const RESPONSE_PASSTHROUGH_METADATA = '__responsePassthrough__';
 
 /** A plain options object (not a path, not a path array). */
 function isOptions(value: unknown): value is SseRouteOptions {

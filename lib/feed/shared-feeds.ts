@@ -35,6 +35,12 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   private readonly feeds = new Map<string, SharedFeed>();
   /** The sequence across channels, as far as this instance has received it (a transport that gives none: `undefined`). */
   readonly sequence: ReceivedSequence | undefined;
+  /**
+   * What was sent before the transport started — a publish from a provider's
+   * constructor or `onModuleInit()` — sent in order once it has; `undefined`
+   * from then on.
+   */
+  private early: { send: () => void; fail: (error: Error) => void }[] | undefined = [];
 
   constructor(
     private readonly transport: SseTransport,
@@ -65,8 +71,39 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     this.hooks.onPresenceSwept(channel, identity);
   }
 
-  init(): Promise<void> | void {
-    return this.transport.init(this);
+  async init(): Promise<void> {
+    try {
+      await this.transport.init(this);
+    } catch (error) {
+      this.flushEarly(error as Error);
+      throw error;
+    }
+    this.flushEarly();
+  }
+
+  /** Sends what waited for the start (or fails it: the start failed, or the application closed first). */
+  private flushEarly(error?: Error): void {
+    const early = this.early ?? [];
+    this.early = undefined;
+    early.forEach((waiting) => (error ? waiting.fail(error) : waiting.send()));
+  }
+
+  /** `send()` now, or once the transport has started. */
+  private whenStarted<T>(send: () => Promise<T>): Promise<T> {
+    if (this.early === undefined) {
+      return send();
+    }
+    const early = this.early;
+    return new Promise<T>((resolve, reject) => {
+      const sendNow = () => {
+        try {
+          send().then(resolve, reject);
+        } catch (error) {
+          reject(error as Error);
+        }
+      };
+      early.push({ send: sendNow, fail: reject });
+    });
   }
 
   create(name: string, settings: ChannelSettings, sink: FeedSink): SharedFeed {
@@ -86,15 +123,18 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   publish(request: SseTransportPublish): Promise<string> {
     const { channel, id } = request;
     const known = this.feeds.get(channel)?.lastId;
-    if (id !== undefined && known !== undefined) {
+    if (id !== undefined && (known !== undefined || this.early !== undefined)) {
       // What the transport would refuse anyway, refused at once when this instance can tell.
       const { transport } = this;
       const canonical = transport.callerId ? transport.callerId(id, channel) : transport.parseId(id, channel);
-      if (canonical !== undefined && this.transport.compareIds(canonical, known) <= 0) {
+      if (canonical === undefined && this.early !== undefined) {
+        throw new SseEncodingError(messages.idRefusedByTransport(id, channel)); // (once started, the transport says why)
+      }
+      if (canonical !== undefined && known !== undefined && this.transport.compareIds(canonical, known) <= 0) {
         throw new SseEncodingError(messages.idNotIncreasing(id, channel));
       }
     }
-    const published = this.transport.publish(request);
+    const published = this.whenStarted(() => this.transport.publish(request));
     const { metrics } = this;
     return metrics
       ? published.catch((error: unknown) => {
@@ -111,7 +151,8 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   sendControl(message: string): Promise<void> {
-    return this.transport.sendControl ? this.transport.sendControl(message) : Promise.resolve();
+    const { transport } = this;
+    return transport.sendControl ? this.whenStarted(() => transport.sendControl!(message)) : Promise.resolve();
   }
 
   control(message: string): void {
@@ -141,6 +182,7 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   }
 
   close(): Promise<void> | void {
+    this.flushEarly(new SseTransportError(messages.publishedBeforeStartDropped()));
     this.feeds.clear();
     return this.transport.close();
   }

@@ -4,7 +4,7 @@
  * for the options of 0.x, the flat name it had (still accepted, with one
  * warning that names its new place).
  */
-import type { SseDeprecatedModuleOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { SseDeprecatedModuleOptions, SseModuleAsyncOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import type { SseMetricsOptions } from '../interfaces/sse-metrics-options.interface.js';
 import type {
   SseChannelSettings,
@@ -132,6 +132,25 @@ export type ResolvedSseModuleOptions = Resolved<typeof MODULE>;
 export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSseModuleOptions {
   const where = 'SseModule options';
   return resolveOptions(MODULE, options, { where, root: where, label: 'SseModule option', prefix: '', error: (message) => new Error(message) });
+}
+
+/** A `forRootAsync()` key, checked where it is used (sse.module.ts). */
+const given = <V>() => custom<V>(() => undefined)();
+type Async = Required<SseModuleAsyncOptions>;
+
+const ASYNC = {
+  global: boolean()(),
+  imports: given<Async['imports']>(),
+  inject: given<Async['inject']>(),
+  useFactory: given<Async['useFactory']>(),
+  useClass: given<Async['useClass']>(),
+  useExisting: given<Async['useExisting']>(),
+} satisfies SchemaOf<SseModuleAsyncOptions>;
+
+/** `forRootAsync()` takes no other key: a typo such as `injects` would leave the factory without its providers, silently. */
+export function assertAsyncOptionKeys(options: SseModuleAsyncOptions): void {
+  const where = 'SseModule.forRootAsync() options';
+  resolveOptions(ASYNC, options, { where, root: where, label: 'SseModule.forRootAsync() option', prefix: '', error: (message) => new Error(message) });
 }
 
 const TRANSPORT_METHODS = ['init', 'publish', 'subscribe', 'unsubscribe', 'read', 'parseId', 'compareIds', 'close'] as const;

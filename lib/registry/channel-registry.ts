@@ -1,12 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-  Optional,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import type { ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { Meters } from '../model/meters.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
@@ -34,6 +26,7 @@ import { Presence } from '../presence/presence.js';
 import { IdleSweeper } from './idle-sweeper.js';
 import { LocalFeeds } from '../feed/local-feeds.js';
 import { SharedFeeds, type SharedFeedsHooks } from '../feed/shared-feeds.js';
+import { ChannelReach } from './channel-reach.js';
 
 /**
  * The channels of this instance by name: created on first use, kept while
@@ -50,6 +43,8 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
   /** Streams that carry many channels (`@SseChannels()`); `undefined` on a transport that gives no sequence across channels. */
   readonly multiplexer: Multiplexer | undefined;
   private readonly channels = new Map<string, Channel>();
+  /** Outside production (NODE_ENV, read once): warns about a publish to a channel no route streams. */
+  readonly reach: ChannelReach | undefined;
   /** Messages to and from the other instances (`disconnect()`). */
   readonly control: ControlMessages;
   /** `cancelWhenIdle` watches, by channel. */
@@ -74,6 +69,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     @Optional() @Inject(SSE_METRICS) readonly metrics?: Meters | null,
   ) {
     this.settings = new ChannelSettingsResolver(options);
+    this.reach = process.env.NODE_ENV === 'production' ? undefined : new ChannelReach(Object.keys(options.channels), (text) => this.logger.warn(text));
     this.historyBudget = new HistoryBudget(options.history.totalBytes);
     this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
@@ -141,6 +137,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
    * subscribed). It is kept until `release()`: join it, then release it.
    */
   async acquire(name: string): Promise<Channel> {
+    this.reach?.joined(name);
     const channel = this.getOrCreate(name);
     channel.waiting++;
     try {

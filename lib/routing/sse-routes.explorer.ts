@@ -9,6 +9,8 @@ import type { SseRouteDefinition } from './sse-route.js';
 
 /** Nest's metadata key of `@UseGuards()` (the same in Nest 11 and 12; test/unit/dependencies.spec.ts compares it). */
 export const GUARDS_METADATA = '__guards__';
+/** Nest's metadata key of `@Sse()`, on the handler function (test/unit/dependencies.spec.ts compares it). */
+export const SSE_METADATA = '__sse__';
 
 /** One `@SseChannel()` route with a channel name, and the guards on it. */
 interface ChannelRoute {
@@ -94,7 +96,12 @@ export class SseRoutesExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const routes = this.channelRoutes();
+    const { routes, requestTimeChannels } = this.channelRoutes();
+    // (Outside production: a publish to a channel none of these can stream is warned about.)
+    this.registry.reach?.declare(
+      routes.map(({ route }) => route.channel!),
+      requestTimeChannels,
+    );
     for (const { route } of routes) {
       // Metrics count its channels under the template (`rooms/:id`), never under their names.
       this.registry.metrics?.declareTemplate(route.channel!);
@@ -115,8 +122,10 @@ export class SseRoutesExplorer implements OnModuleInit {
     }
   }
 
-  private channelRoutes(): ChannelRoute[] {
+  /** The routes with a channel name; `requestTimeChannels`: an `@SseChannels()` route names channels per request. */
+  private channelRoutes(): { routes: ChannelRoute[]; requestTimeChannels: boolean } {
     const routes: ChannelRoute[] = [];
+    let requestTimeChannels = false;
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
       const prototype = controller?.prototype as Record<string, unknown> | undefined;
@@ -131,7 +140,12 @@ export class SseRoutesExplorer implements OnModuleInit {
         if (route === undefined) {
           continue;
         }
+        if (this.reflector.get<unknown>(SSE_METADATA, handler)) {
+          // (Nest's router would take the route as its own @Sse() stream.)
+          throw new Error(messages.sseAndSseChannel(route.handlerName, route.multi ? 'SseChannels' : 'SseChannel'));
+        }
         if (route.multi) {
+          requestTimeChannels = true;
           // (Its channels are the handler's to name; the multiplexer needs a sequence across channels.)
           if (this.registry.multiplexer === undefined) {
             throw new Error(messages.multiplexingNeedsSequence(route.handlerName));
@@ -151,7 +165,7 @@ export class SseRoutesExplorer implements OnModuleInit {
         routes.push({ route, guards, label: `${route.handlerName} (${paths.join(', ')})` });
       }
     }
-    return routes;
+    return { routes, requestTimeChannels };
   }
 }
 

@@ -4,14 +4,16 @@
 // one fails here, by name, rather than somewhere downstream. The details that
 // need a real socket are pinned in test/e2e/dependencies.e2e-spec.ts.
 import 'reflect-metadata';
-import { Controller, Get, Param, RequestMapping, RequestMethod, Res, UseGuards, type CanActivate } from '@nestjs/common';
+import { Controller, Get, Param, RequestMapping, RequestMethod, Res, Sse, UseGuards, type CanActivate } from '@nestjs/common';
 import * as common from '@nestjs/common';
 import {
   CUSTOM_ROUTE_ARGS_METADATA,
   GUARDS_METADATA as NEST_GUARDS_METADATA,
   METHOD_METADATA,
   PATH_METADATA as NEST_PATH_METADATA,
+  RESPONSE_PASSTHROUGH_METADATA as NEST_RESPONSE_PASSTHROUGH_METADATA,
   ROUTE_ARGS_METADATA as NEST_ROUTE_ARGS_METADATA,
+  SSE_METADATA as NEST_SSE_METADATA,
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ApiExtraModels, ApiParam, ApiResponse, ApiSchema } from '@nestjs/swagger';
@@ -20,6 +22,7 @@ import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { SseChannel } from '../../lib/decorators/sse-channel.decorator.js';
+import { RESPONSE_PASSTHROUGH_METADATA } from '../../lib/decorators/sse-route.decorator.js';
 import {
   API_EXTRA_MODELS,
   API_PARAMETERS,
@@ -31,7 +34,7 @@ import {
 } from '../../lib/openapi/sse-openapi.js';
 import { PATH_METADATA } from '../../lib/routing/path-params.js';
 import { provideSseSignal } from '../../lib/routing/sse-signal.js';
-import { GUARDS_METADATA } from '../../lib/routing/sse-routes.explorer.js';
+import { GUARDS_METADATA, SSE_METADATA } from '../../lib/routing/sse-routes.explorer.js';
 
 /** The descriptor of a fresh method, for applying decorators by hand. */
 function method(): { target: object; key: string; descriptor: PropertyDescriptor } {
@@ -109,6 +112,38 @@ describe('@nestjs/common RequestMapping() and Res() applied by hand in @SseChann
     const args = Reflect.getMetadata(NEST_ROUTE_ARGS_METADATA, Rooms, 'handler') as Record<string, { index: number; data?: unknown }>;
     expect(args[`${RouteParamtypes.RESPONSE}:-1`]).toMatchObject({ index: -1 });
     expect(args[`${RouteParamtypes.PARAM}:0`]).toMatchObject({ index: 0, data: 'id' });
+  });
+});
+
+describe('@nestjs/common metadata of @Sse() and @Res({ passthrough }), which @SseChannel() routes must not be left with', () => {
+  it("SSE_METADATA ('__sse__'): our key is Nest's, and @Sse() stores it on the handler function — below @SseChannel() it moves to the boxed handler with the rest (what the start-up explorer reads to refuse the pair)", () => {
+    expect(SSE_METADATA).toBe(NEST_SSE_METADATA);
+    class Above {
+      @Sse('a')
+      @SseChannel('a')
+      handler(): void {}
+    }
+    class Below {
+      @SseChannel('b')
+      @Sse('b')
+      handler(): void {}
+    }
+    expect(Reflect.getMetadata(SSE_METADATA, Above.prototype.handler)).toBe(true);
+    expect(Reflect.getMetadata(SSE_METADATA, Below.prototype.handler)).toBe(true);
+  });
+
+  it("RESPONSE_PASSTHROUGH_METADATA ('__responsePassthrough__'): our key is Nest's; @Res({ passthrough: true }) stores true on the class, for the method, before @SseChannel() runs, which turns it off", () => {
+    expect(RESPONSE_PASSTHROUGH_METADATA).toBe(NEST_RESPONSE_PASSTHROUGH_METADATA);
+    class Plain {
+      @Get()
+      handler(@Res({ passthrough: true }) _res: unknown): void {}
+    }
+    class Route {
+      @SseChannel('c')
+      handler(@Res({ passthrough: true }) _res: unknown): void {}
+    }
+    expect(Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, Plain, 'handler')).toBe(true);
+    expect(Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, Route, 'handler')).toBe(false);
   });
 });
 

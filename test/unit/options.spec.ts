@@ -8,6 +8,7 @@ import { aliasesOf, knownKeys } from '../../lib/options/schema.js';
 import { forgetDeprecationWarnings } from '../../lib/options/deprecation.js';
 import { closest } from '../../lib/util/closest.js';
 import { SseModule } from '../../lib/sse.module.js';
+import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';
 import { SseEncodingError } from '../../lib/wire/encoder.js';
 import type { SseModuleOptions } from '../../lib/interfaces/sse-module-options.interface.js';
 
@@ -292,5 +293,30 @@ describe('RedisTransport options', () => {
     [{ client: {} }, 'Invalid RedisTransport options.client {}: pass an ioredis client (new Redis(...)).'],
   ])('%j → %s', (options, message) => {
     expect(() => resolveRedisTransportOptions(options as never)).toThrow(message);
+  });
+});
+
+describe('an unknown key in any options object: the nearest known key ("did you mean"), then the list', () => {
+  const noop = () => undefined;
+  it.each<[string, () => unknown, string]>([
+    ['SseModule.forRoot()', () => resolveModuleOptions({ hearbeat: 1 } as never), 'Unknown option "hearbeat" in SseModule options. Did you mean "heartbeat"? Known options: global, heartbeat, retry, transform, history, limits, identities, events, channels, transport, metrics, serialize,'],
+    ['history', () => resolveModuleOptions({ history: { sise: 1 } } as never), 'Unknown option "sise" in SseModule options.history. Did you mean "size"? Known options: size, bytes, ttl, totalBytes, endedTtl.'],
+    ['limits', () => resolveModuleOptions({ limits: { maxClient: 1 } } as never), 'Unknown option "maxClient" in SseModule options.limits. Did you mean "maxClients"? Known options: maxClients, maxQueuedBytes, slowClientTimeout, firstValueTimeout.'],
+    ['identities', () => resolveModuleOptions({ identities: { identfy: noop } } as never), 'Unknown option "identfy" in SseModule options.identities. Did you mean "identify"? Known options: identify, expiresAt, maxClientsPerIdentity, presenceLeaveDelay.'],
+    ['events', () => resolveModuleOptions({ events: { rest: 'x' } } as never), 'Unknown option "rest" in SseModule options.events. Did you mean "reset"? Known options: reset, end, accessEnd, shutdown.'],
+    ['a channels entry', () => resolveModuleOptions({ channels: { news: { byte: 1 } } } as never), 'Unknown option "byte" in SseModule options.channels["news"]. Did you mean "bytes"? Known options: size, bytes, history, historyBytes.'],
+    ['metrics', () => resolveModuleOptions({ metrics: { meterProvder: {} } } as never), 'Unknown option "meterProvder" in SseModule options.metrics. Did you mean "meterProvider"? Known options: meterProvider.'],
+    ['SseModule.forRootAsync()', () => SseModule.forRootAsync({ useFactory: () => ({}), injects: [] } as never), 'Unknown option "injects" in SseModule.forRootAsync() options. Did you mean "inject"? Known options: global, imports, inject, useFactory, useClass, useExisting.'],
+    ['@SseChannel()', () => resolveRouteOptions('@SseChannel() on A.b', { evnt: 'x' } as never), 'Unknown option "evnt" in @SseChannel() on A.b options. Did you mean "event"? Known options: channel, method, event, retry, heartbeat,'],
+    ['publish()', () => resolvePublishOptions({ expect: 'ann' } as never), 'Unknown option "expect" in publish options. Did you mean "except"? Known options: event, id, to, except.'],
+    ['connect()', () => resolveConnectOptions({ cancelWhenIdel: 5 } as never), 'Unknown option "cancelWhenIdel" in connect options. Did you mean "cancelWhenIdle"? Known options: end, cancelWhenIdle.'],
+    ['RedisTransport', () => new RedisTransport({ conection: 'redis://x' } as never), 'Unknown option "conection" in RedisTransport options. Did you mean "connection"? Known options: client, connection, keyPrefix, presenceLease.'],
+  ])('%s', (_name, resolve, message) => {
+    expect(resolve).toThrow(message);
+  });
+
+  it('forRootAsync() still takes its own keys, and says what it needs when it is not an object', () => {
+    expect(() => SseModule.forRootAsync({ global: false, imports: [], inject: [], useFactory: () => ({}) })).not.toThrow();
+    expect(() => SseModule.forRootAsync(undefined as never)).toThrow('SseModule.forRootAsync() options must be an object, got undefined.');
   });
 });
