@@ -42,7 +42,6 @@ describe.each(['express', 'fastify'] as const)('the delivery example on %s', (pl
     return ((await response.json()) as { id: string }).id;
   };
   const open = (path: string, headers: Record<string, string> = {}) => SseTestStream.open(url, { path, headers });
-  const texts = (stream: SseTestStream) => stream.events.map((e) => (e.event === 'line' ? (JSON.parse(e.data) as Line).text : e.event));
 
   it('a stream opens with `retry: 1000`, then each line is a `line` event with its id', async () => {
     const stream = await open('/matches/1/live');

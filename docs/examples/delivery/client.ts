@@ -19,14 +19,15 @@ export function followMatch(origin: string, matchId: string, show: (lines: Line[
     render();
   });
   // Lines were lost (the client was away longer than the history lasts): load them all again.
-  source.addEventListener('sse-reset', async () => {
+  const reload = async () => {
     const response = await fetch(base);
     const commentary = (await response.json()) as { lines: Line[] };
     for (const line of commentary.lines) {
       lines.set(line.n, line);
     }
     render();
-  });
+  };
+  source.addEventListener('sse-reset', () => void reload());
   // The server is going down (a deploy): EventSource reconnects by itself, to the next instance.
   source.addEventListener('sse-shutdown', () => console.info('reconnecting…'));
   return source;
