@@ -9,7 +9,7 @@ import { readLastEventId } from '../connection/open-event-stream.js';
  * (channel routes replay from history on their own).
  *
  * @example
- * @SseChannel(undefined, { path: 'jobs/:id/log' })
+ * @SseChannel('jobs/:id/log')
  * log(@Param('id') id: string, @LastEventId() lastEventId?: string) {
  *   return this.jobs.logSince(id, lastEventId);
  * }
