@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestException, Body, ConflictException, Controller, ForbiddenException, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, ForbiddenException, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { SseBroadcaster, SseChannels } from 'nestjs-sse-channel';
 import { finalize } from 'rxjs';
@@ -90,18 +90,6 @@ export class EventsController {
     // (Its first token comes a tick later at the earliest: the streams have joined by then.)
     await this.broadcaster.subscribe(user, channel);
     return { id, channel };
-  }
-
-  /**
-   * Ends every stream of `?user=` from the server side — what a deploy or a
-   * crashed proxy does. The browser reconnects with the stream's cursor and
-   * gets, for every channel, exactly what it missed.
-   */
-  @Post('drop')
-  @HttpCode(204)
-  @ApiQuery(USER_QUERY)
-  async drop(@Req() request: { query?: Record<string, unknown> }): Promise<void> {
-    await this.broadcaster.disconnect(this.userOf(request));
   }
 
   private userOf(request: { query?: Record<string, unknown> }): string {

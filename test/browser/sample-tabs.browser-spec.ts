@@ -133,13 +133,42 @@ const CURSOR = /^[0-9a-z]+\.[0-9a-z]+$/;
     expect(await text(alice, '#reconnects')).toBe('0');
     expect(await bob.locator('#reset-notice').isVisible()).toBe(false);
 
-    // The page's own button does the same, for carol.
+    await until(() => broadcaster.totals().streams === 3, 'three streams again');
+  });
+
+  it("the page's drop button drops that tab's stream only — the user's other tab streams on — and the tab resumes exactly where it was", async () => {
+    const [alice, , carol] = tabs;
+    // carol in a second tab: two streams of one identity.
+    const second = await context.newPage();
+    second.on('pageerror', (error) => consoleErrors.push(`${second.url()}: ${error.message}`));
+    await second.goto(`${url}/?room=${ROOM}&user=carol`);
+    await second.waitForSelector('#stream-state.open', { timeout: 10_000 });
+    await until(() => broadcaster.totals().streams === 4, 'carol\'s second stream');
+    const before = (await texts(carol, '#messages li .text')).length;
+
     await carol.click('#drop');
-    await waitIn(carol, 'the reconnect', () => document.querySelector('#reconnects')?.textContent === '1');
+    // The tab closed its stream and opens a new one half a second later: what is published meanwhile, it has missed.
+    await until(() => broadcaster.totals().streams === 3, 'the dropped tab\'s stream to close');
+    for (const missed of ['away 1', 'away 2']) {
+      void broadcaster.publish(`rooms/${ROOM}`, { user: 'alice', text: missed, at: Date.now() });
+    }
+    await waitIn(carol, 'the reopened stream', () => document.querySelector('#reconnects')?.textContent === '1');
     await carol.waitForSelector('#stream-state.open');
     await post(alice, 'after the button');
-    await hasMessage(carol, 'after the button');
-    expect((await texts(carol, '#messages li .text')).filter((m) => m === 'after the button')).toHaveLength(1);
+    for (const page of [carol, second]) {
+      await hasMessage(page, 'after the button');
+    }
+    // The dropped tab: what it missed once, in order, then live; and every tick once across the gap.
+    expect((await texts(carol, '#messages li .text')).slice(before)).toEqual(['away 1', 'away 2', 'after the button']);
+    await waitIn(carol, 'ticks after the reopen', () => document.querySelectorAll('#es-log li').length >= 20);
+    const ticks = await tickNumbers(carol);
+    ticks.slice(1).forEach((n, i) => expect(n).toBe(ticks[i] + 1));
+    // The other tab of the same user kept its stream: no reconnect, and it got everything live.
+    expect(await text(second, '#reconnects')).toBe('0');
+    expect(await text(second, '#stream-state')).toBe('open');
+    expect((await texts(second, '#messages li .text')).slice(-3)).toEqual(['away 1', 'away 2', 'after the button']);
+    await until(() => broadcaster.totals().streams === 4, 'both of carol\'s streams');
+    await second.close();
     await until(() => broadcaster.totals().streams === 3, 'three streams again');
   });
 
