@@ -55,7 +55,6 @@ export function buildRequest(
       headers,
       body: body as RequestInit['body'],
       credentials: options.credentials,
-      cache: 'no-store',
     },
   };
 }
