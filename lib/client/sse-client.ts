@@ -3,7 +3,16 @@ import { Listeners } from './listeners.js';
 import { ReconnectingStream, type Final } from './reconnecting-stream.js';
 import { channelFeed, type ChannelFeed, type SseClientChannel } from './sse-client-channel.js';
 import { SseClientError } from './sse-client-error.js';
-import type { SseChannelMap, SseClientOptions, SseClientState, SseEventHandler, SseEventMap, SseEventMeta, SseLibraryEvents } from './sse-client-options.interface.js';
+import type {
+  SseChannelMap,
+  SseClientOptions,
+  SseClientState,
+  SseEndEventData,
+  SseEventHandler,
+  SseEventMap,
+  SseEventMeta,
+  SseLibraryEvents,
+} from './sse-client-options.interface.js';
 import { resolveUrl } from './sse-client-request.js';
 
 /** The events `on()` knows: the route's, and the library's where the route does not name them itself. */
@@ -45,9 +54,9 @@ export class SseClient<E extends SseEventMap = SseEventMap, C extends SseChannel
    * {@link SseClientError} of kind `refused`, `revoked` or `protocol`. A
    * rejection nobody awaits is not reported as unhandled.
    */
-  readonly done: Promise<unknown>;
+  readonly done: Promise<SseEndEventData | undefined>;
   private current: SseClientState = 'connecting';
-  private settle!: { resolve: (data: unknown) => void; reject: (error: SseClientError) => void };
+  private settle!: { resolve: (data: SseEndEventData | undefined) => void; reject: (error: SseClientError) => void };
   private readonly stream: ReconnectingStream;
   private readonly events: Listeners;
   private readonly errors = new Set<(error: SseClientError) => void>();
@@ -167,7 +176,7 @@ export class SseClient<E extends SseEventMap = SseEventMap, C extends SseChannel
       this.report(final.error);
       this.settle.reject(final.error);
     } else {
-      this.settle.resolve(final.data);
+      this.settle.resolve(final.data as SseEndEventData | undefined);
     }
   }
 

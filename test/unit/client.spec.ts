@@ -511,3 +511,34 @@ describe('SseClient.channel() (unit: a stream of many channels)', () => {
     odd.close();
   });
 });
+
+describe('SseClient types (checked by tsc: each @ts-expect-error must be an error)', () => {
+  type Chat = { text: string };
+  type Channels = { 'rooms/:id': { message: Chat; typing: { user: string } }; 'users/:id/inbox': { message: number } };
+
+  it('types event data by name, the library events by default, and channels by their templates', () => {
+    const typed = (client: SseClient<{ chat: Chat }, Channels>) => {
+      client.on('chat', (data) => data.text.toUpperCase());
+      client.on('sse-end', (data) => data.reason satisfies 'complete' | 'error' | 'ended');
+      client.on('sse-reset', (data) => data.lastEventId.length);
+      // @ts-expect-error an event the map does not have
+      client.on('chta', () => {});
+      // @ts-expect-error the data of chat is a Chat
+      client.on('chat', (data: number) => data);
+      client.channel('rooms/42').on((data) => data.text);
+      client.channel('rooms/42').on('typing', (data) => data.user);
+      client.channel('rooms/42').on('sse-join', (data) => data.identity);
+      client.channel('users/7/inbox').on((data) => data.toFixed());
+      // @ts-expect-error no template names it
+      client.channel('nowhere/1');
+      // @ts-expect-error a channel's plain events are Chat
+      client.channel('rooms/42').on((data: string) => data);
+      return client.done.then((end) => end?.channel);
+    };
+    const untyped = (client: SseClient) => {
+      client.on('anything', (data) => data);
+      client.channel('any/channel').on('x', (data) => data);
+    };
+    expect([typeof typed, typeof untyped]).toEqual(['function', 'function']);
+  });
+});
