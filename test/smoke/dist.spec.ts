@@ -40,6 +40,16 @@ describe('the built dist/', () => {
     expect(declarations.join('\n')).toContain('SseConnectOptions');
   });
 
+  it('ships nestjs-sse-channel/client: SseClient and SseClientError, with import() and require(), and nothing of the server in its files', () => {
+    const loaded = run(['--input-type=module', '-e', `import * as c from 'nestjs-sse-channel/client'; console.log(JSON.stringify(Object.keys(c).sort()))`]);
+    expect(JSON.parse(loaded)).toEqual(['SseClient', 'SseClientError']);
+    const required = run(['-e', `console.log(JSON.stringify(Object.keys(require('nestjs-sse-channel/client')).sort()))`]);
+    expect(JSON.parse(required)).toEqual(['SseClient', 'SseClientError']);
+    const sources = run(['-e', `const fs = require('fs'); process.stdout.write(fs.readdirSync('dist/client').filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync('dist/client/' + f, 'utf8')).join('\\n'))`]);
+    expect(sources).not.toMatch(/@nestjs|rxjs|node:/);
+    expect([...sources.matchAll(/from '(\.\.\/[^']+)'/g)].map(([, spec]) => spec)).toEqual([]);
+  });
+
   it('loads with require() (CommonJS apps, e.g. on Nest 11)', () => {
     const out = run(['-e', `const m = require('nestjs-sse-channel'); const t = require('nestjs-sse-channel/testing'); console.log(JSON.stringify([Object.keys(m).sort(), typeof t.collectSseEvents]))`]);
     const [main, collect] = JSON.parse(out);
@@ -50,7 +60,9 @@ describe('the built dist/', () => {
   it('ships type declarations with the docs, and only dist/ in the package', () => {
     const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
     const files: string[] = pack.files.map((f: { path: string }) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/client/index.js', 'dist/client/index.d.ts', 'package.json']),
+    );
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
     const run2 = run(['-e', `console.log(require('fs').readFileSync('dist/decorators/sse-channel.decorator.d.ts','utf8').includes('@publicApi'))`]);
     expect(run2).toBe('true');
