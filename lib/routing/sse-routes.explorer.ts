@@ -79,7 +79,7 @@ function assignDefaultChannel(route: SseRouteDefinition, fullPaths: readonly str
  * Checks every `@SseChannel()` route once the application starts, and gives
  * a route without the `channel` option its path as its channel (only now is
  * the controller's path known). A channel `:param` that the route's path
- * lacks fails start-up. When two routes can
+ * lacks fails start-up, as does Nest's `@Sse()` on the same method. When two routes can
  * put clients on the same channel and their guards differ, it warns, naming
  * both: a channel is only as protected as the least-guarded route that
  * reaches it (`news/:topic` open and `news/internal` guarded).
@@ -98,10 +98,7 @@ export class SseRoutesExplorer implements OnModuleInit {
   onModuleInit(): void {
     const { routes, requestTimeChannels } = this.channelRoutes();
     // (Outside production: a publish to a channel none of these can stream is warned about.)
-    this.registry.reach?.declare(
-      routes.map(({ route }) => route.channel!),
-      requestTimeChannels,
-    );
+    this.registry.reach?.declare(routes.map(({ route }) => route.channel!), requestTimeChannels);
     for (const { route } of routes) {
       // Metrics count its channels under the template (`rooms/:id`), never under their names.
       this.registry.metrics?.declareTemplate(route.channel!);
