@@ -11,8 +11,9 @@ export function reconnectDelay(retry: number, failures: number, cap: number, ran
   if (failures <= 0) {
     return base;
   }
-  // (2 ** 40 and beyond: the cap holds long before.)
-  const ceiling = Math.min(cap, base * 2 ** Math.min(failures - 1, 40));
+  // (From 1 ms at least: a server's `retry: 0` must not make failures a busy loop.
+  // 2 ** 40 and beyond: the cap holds long before.)
+  const ceiling = Math.min(cap, Math.max(base, 1) * 2 ** Math.min(failures - 1, 40));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 

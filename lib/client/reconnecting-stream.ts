@@ -176,11 +176,12 @@ export class ReconnectingStream {
     let data: unknown;
     try {
       data = this.options.parse ? this.options.parse(raw, event) : parseJson(raw);
+      this.owner.event(event, data, { id, event, raw });
     } catch (cause) {
+      // (`parse` threw: the event is not handed on; the protocol still holds, on the JSON.)
       this.owner.report(new SseClientError('parse', `parse() threw for ${event}: ${String(cause)}`, undefined, raw, undefined, { cause }));
-      return;
+      data = parseJson(raw);
     }
-    this.owner.event(event, data, { id, event, raw });
     if (event === this.names.end) {
       this.stop({ then: 'end', data });
     } else if (event === this.names.accessEnd) {

@@ -32,6 +32,13 @@ describe('client: reconnectDelay() (backoff with jitter)', () => {
     }
   });
 
+  it('backs off from 1 ms when the server said retry: 0 (never a busy loop on failures)', () => {
+    expect(reconnectDelay(0, 0, 30_000)).toBe(0); // a normal end: as the server said
+    expect(reconnectDelay(0, 1, 30_000, () => 1)).toBe(1);
+    expect(reconnectDelay(0, 11, 30_000, () => 1)).toBe(1024);
+    expect(reconnectDelay(0, 30, 30_000, () => 1)).toBe(30_000);
+  });
+
   it('differs between clients that failed at the same moment (the jitter is used)', () => {
     const draws = new Set(Array.from({ length: 50 }, () => reconnectDelay(1000, 4, 30_000)));
     expect(draws.size).toBeGreaterThan(10);

@@ -358,6 +358,23 @@ describe('SseClient (unit, with a fake fetch)', () => {
     expect(c.state).toBe('open');
   });
 
+  it('a parse option that throws: reported as parse, the event not handed on; the end event still ends the client', async () => {
+    server.then(sse('data: 1\n\nevent: sse-end\ndata: {"channel":"c","reason":"complete"}\n\n'));
+    const c = connect({
+      parse: () => {
+        throw new Error('no parse');
+      },
+    });
+    const errors = errorsOf(c);
+    const seen = collect(c, 'message');
+    await expect(c.done).resolves.toEqual({ channel: 'c', reason: 'complete' });
+    expect(seen).toEqual([]);
+    expect(errors.map((e) => [e.kind, e.body])).toEqual([
+      ['parse', '1'],
+      ['parse', '{"channel":"c","reason":"complete"}'],
+    ]);
+  });
+
   it('a handler that throws is reported (handler); the other handlers and the stream go on', async () => {
     const c = connect();
     const errors = errorsOf(c);
