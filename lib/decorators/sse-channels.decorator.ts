@@ -12,7 +12,8 @@ import { declareSseRoute } from './sse-route.decorator.js';
  * frame's `id:` is one cursor for the whole stream, with which a client that
  * comes back gets, for every channel, exactly what it missed.
  *
- * In memory only for now (start-up fails with a transport); see the README.
+ * In memory and on `RedisTransport` (any instance); a transport without
+ * `readSince()` fails start-up. See docs/many-channels.md.
  *
  * @param path the route path, as `@Get()` takes it (default: the controller's root)
  * @param options `maxChannels` (default 100), method, presence, identities, `from`, overrides
