@@ -171,7 +171,7 @@ export const channelMessageWithoutData = (channel: string) =>
   `Invalid SSE message for channel ${quote(channel)}: a channel event needs "data" (comment- or retry-only messages go to per-client streams).`;
 
 export const channelEnded = (channel: string) =>
-  `Channel ${quote(channel)} has ended: it takes no more events until it is dropped (after historyTtl without clients). Use a new channel name for a new run.`;
+  `Channel ${quote(channel)} has ended: it takes no more events until it is dropped (history.ttl after its last client left). Use a new channel name for a new run.`;
 
 export const reservedEndEvent = (event: string) =>
   `Invalid SSE event ${quote(event)}: it is the endEvent, which only ends a channel. Use broadcaster.end(channel), or another event name.`;
