@@ -28,6 +28,32 @@ export const parseJson = (text: string): unknown => {
 };
 
 /**
+ * Parses an event's data (`options.parse`, else JSON) and hands the event to
+ * `owner`; what it was parsed to, or `undefined` when `parse` threw
+ * (reported as `parse`: the event is not handed on).
+ */
+export function handOn(options: SseClientOptions, owner: StreamOwner, event: string, raw: string, id: string | undefined): unknown {
+  let data: unknown;
+  try {
+    data = options.parse ? options.parse(raw, event) : parseJson(raw);
+  } catch (cause) {
+    owner.report(new SseClientError('parse', `parse() threw for ${event}: ${String(cause)}`, undefined, raw, undefined, { cause }));
+    return undefined;
+  }
+  owner.event(event, data, { id, event, raw });
+  return data;
+}
+
+/** What the client drives: one connection of its own, or a share of one across tabs. */
+export interface ClientStream {
+  /** The id the next request sends as `Last-Event-ID`. */
+  readonly id: string | undefined;
+  start(): void;
+  reconnect(): void;
+  close(): void;
+}
+
+/**
  * The client's connection, made again and again until the stream is over:
  * the last id, the server's `retry:`, the count of failures and the delays
  * that follow from them, and the library's protocol (end, close, status codes).
@@ -62,8 +88,9 @@ export class ReconnectingStream {
     this.limits = { maxEventBytes: options.maxEventBytes ?? 1024 * 1024, stallTimeout: options.stallTimeout ?? 45_000 };
   }
 
-  start(): void {
-    this.run().then(
+  /** Starts connecting; `resumed`: this is not the first request (a tab that took over: `reconnectUrl` if set). */
+  start(resumed = false): void {
+    this.run(!resumed).then(
       (final) => this.closed || this.owner.finished(final),
       (cause: unknown) => this.closed || this.owner.finished({ then: 'fail', error: new SseClientError('network', String(cause), undefined, undefined, undefined, { cause }) }),
     );
@@ -82,8 +109,8 @@ export class ReconnectingStream {
     this.reconnect();
   }
 
-  private async run(): Promise<Final> {
-    for (let first = true; ; first = false) {
+  private async run(first: boolean): Promise<Final> {
+    for (; ; first = false) {
       const next = await this.attempt(first);
       if (next.then !== 'retry' || this.closed) {
         return next.then === 'retry' ? { then: 'end' } : next;
@@ -173,15 +200,7 @@ export class ReconnectingStream {
     this.delivered = true;
     this.failures = 0;
     const event = name ?? 'message';
-    let data: unknown;
-    try {
-      data = this.options.parse ? this.options.parse(raw, event) : parseJson(raw);
-      this.owner.event(event, data, { id, event, raw });
-    } catch (cause) {
-      // (`parse` threw: the event is not handed on; the protocol still holds, on the JSON.)
-      this.owner.report(new SseClientError('parse', `parse() threw for ${event}: ${String(cause)}`, undefined, raw, undefined, { cause }));
-      data = parseJson(raw);
-    }
+    const data = handOn(this.options, this.owner, event, raw, id) ?? parseJson(raw);
     if (event === this.names.end) {
       this.stop({ then: 'end', data });
     } else if (event === this.names.accessEnd) {

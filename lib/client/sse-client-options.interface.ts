@@ -97,9 +97,15 @@ export interface SseClientOptions {
   /** The id to resume from on the first request (sent as `Last-Event-ID`), e.g. one kept across a page load. @default undefined */
   lastEventId?: string;
   /**
-   * One connection for all tabs of this origin that open the same URL with
-   * the same headers. **Not implemented in this version**: accepted, and
-   * every tab opens its own connection.
+   * `'tabs'`: one connection for all the tabs of this origin that open the
+   * same URL with the same method, body and headers (the headers as first
+   * resolved: tabs with different tokens do not share). One tab, elected
+   * with the Web Locks API, connects and hands every event, its state, its
+   * errors and the end to the others over a `BroadcastChannel`; when it
+   * closes, another tab takes over and resumes from the last id the tabs
+   * saw (its first request is then a reconnect: `reconnectUrl` if set).
+   * Where `navigator.locks` or `BroadcastChannel` is missing (Node, old
+   * browsers), each client connects on its own.
    * @default false
    */
   share?: 'tabs' | false;

@@ -1,6 +1,6 @@
 import type { ChannelEventsOf, SseChannelName } from './channel-types.js';
 import { Listeners } from './listeners.js';
-import { ReconnectingStream, type Final } from './reconnecting-stream.js';
+import { ReconnectingStream, type ClientStream, type Final, type StreamOwner } from './reconnecting-stream.js';
 import { channelFeed, type ChannelFeed, type SseClientChannel } from './sse-client-channel.js';
 import { SseClientError } from './sse-client-error.js';
 import type {
@@ -14,6 +14,7 @@ import type {
   SseLibraryEvents,
 } from './sse-client-options.interface.js';
 import { resolveUrl } from './sse-client-request.js';
+import { tabLocks, TabShare } from './tab-share.js';
 
 /** The events `on()` knows: the route's, and the library's where the route does not name them itself. */
 type Known<E extends SseEventMap> = E & Omit<SseLibraryEvents, keyof E>;
@@ -57,7 +58,7 @@ export class SseClient<E extends SseEventMap = SseEventMap, C extends SseChannel
   readonly done: Promise<SseEndEventData | undefined>;
   private current: SseClientState = 'connecting';
   private settle!: { resolve: (data: SseEndEventData | undefined) => void; reject: (error: SseClientError) => void };
-  private readonly stream: ReconnectingStream;
+  private readonly stream: ClientStream;
   private readonly events: Listeners;
   private readonly errors = new Set<(error: SseClientError) => void>();
   private readonly states = new Set<(state: SseClientState) => void>();
@@ -73,12 +74,14 @@ export class SseClient<E extends SseEventMap = SseEventMap, C extends SseChannel
     this.events = new Listeners((error, event) => this.thrown(error, event));
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => {});
-    this.stream = new ReconnectingStream(resolveUrl(url), options, {
+    const owner: StreamOwner = {
       state: (state) => this.setState(state),
       event: (event, data, meta) => this.deliver(event, data, meta),
       report: (error) => this.report(error),
       finished: (final) => this.finish(final),
-    });
+    };
+    const locks = options.share === 'tabs' ? tabLocks() : undefined;
+    this.stream = locks ? new TabShare(resolveUrl(url), options, owner, locks) : new ReconnectingStream(resolveUrl(url), options, owner);
     this.stream.start();
   }
 

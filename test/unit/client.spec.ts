@@ -559,3 +559,204 @@ describe('SseClient types (checked by tsc: each @ts-expect-error must be an erro
     expect([typeof typed, typeof untyped]).toEqual(['function', 'function']);
   });
 });
+
+/** Web Locks, as a browser grants them: one holder per name, the others wait in order; a waiting request can be aborted. */
+class FakeLocks {
+  private readonly held = new Set<string>();
+  private readonly waiting = new Map<string, { callback: () => Promise<void>; done: (error?: unknown) => void }[]>();
+
+  request(name: string, { signal }: { signal: AbortSignal }, callback: () => Promise<void>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const entry = { callback, done: (error?: unknown) => (error ? reject(error) : resolve(undefined)) };
+      const queue = this.waiting.get(name) ?? [];
+      this.waiting.set(name, queue);
+      queue.push(entry);
+      signal.addEventListener('abort', () => {
+        const at = queue.indexOf(entry);
+        if (at !== -1) {
+          queue.splice(at, 1);
+          entry.done(new DOMException('aborted', 'AbortError'));
+        }
+      });
+      this.grant(name);
+    });
+  }
+
+  private grant(name: string): void {
+    const next = this.waiting.get(name)?.shift();
+    if (!next || this.held.has(name)) {
+      if (next) this.waiting.get(name)!.unshift(next);
+      return;
+    }
+    this.held.add(name);
+    void next.callback().then(() => {
+      this.held.delete(name);
+      next.done();
+      this.grant(name);
+    });
+  }
+}
+
+/** BroadcastChannel: a message reaches every other open channel of the name, later, in order, cloned. */
+class FakeBroadcastChannel {
+  static readonly open = new Map<string, Set<FakeBroadcastChannel>>();
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+
+  constructor(private readonly name: string) {
+    const peers = FakeBroadcastChannel.open.get(name) ?? new Set();
+    FakeBroadcastChannel.open.set(name, peers);
+    peers.add(this);
+  }
+
+  postMessage(message: unknown): void {
+    for (const peer of FakeBroadcastChannel.open.get(this.name) ?? []) {
+      if (peer !== this) {
+        const data = structuredClone(message);
+        setTimeout(() => FakeBroadcastChannel.open.get(this.name)?.has(peer) && peer.onmessage?.({ data }));
+      }
+    }
+  }
+
+  close(): void {
+    FakeBroadcastChannel.open.get(this.name)?.delete(this);
+  }
+}
+
+describe("SseClient share: 'tabs' (unit, with fakes of Web Locks and BroadcastChannel)", () => {
+  let server: FakeServer;
+  let tabs: SseClient[];
+  const realChannel = globalThis.BroadcastChannel;
+  const tab = (options: SseClientOptions = {}, url = 'http://sse.test/rooms/42') => {
+    const client = new SseClient(url, { fetch: server.fetch, retry: 1, stallTimeout: 0, share: 'tabs', headers: { authorization: 'Bearer same' }, ...options });
+    tabs.push(client);
+    return client;
+  };
+  const received = (client: SseClient) => {
+    const seen: unknown[] = [];
+    client.on('message', (data) => seen.push(data));
+    return seen;
+  };
+
+  beforeEach(() => {
+    server = new FakeServer();
+    tabs = [];
+    Object.defineProperty(globalThis, 'navigator', { value: { locks: new FakeLocks() }, configurable: true, writable: true });
+    globalThis.BroadcastChannel = FakeBroadcastChannel as unknown as typeof BroadcastChannel;
+  });
+  afterEach(() => {
+    tabs.forEach((client) => client.close());
+    FakeBroadcastChannel.open.clear();
+    delete (globalThis as { navigator?: unknown }).navigator;
+    globalThis.BroadcastChannel = realChannel;
+  });
+
+  it('three tabs, one request: every tab gets every event once, in order, and the others mirror the leader’s state', async () => {
+    const [a, b, c] = [tab(), tab(), tab()];
+    const seen = [a, b, c].map(received);
+    await until(() => server.lives.length === 1, 'the leader to connect');
+    await until(() => b.state === 'open' && c.state === 'open', 'the followers to hear it is open');
+    server.live.push('id: 1\ndata: 1\n\nid: 2\ndata: 2\n\n');
+    await until(() => seen.every((s) => s.length === 2), 'every tab');
+    server.live.push('id: 3\ndata: 3\n\n');
+    await until(() => seen.every((s) => s.length === 3), 'every tab again');
+    expect(seen).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(server.calls).toHaveLength(1);
+    expect([a, b, c].map((t) => t.lastEventId)).toEqual(['3', '3', '3']);
+  });
+
+  it('the leader tab closes mid-stream: another takes over from the last id any tab saw; each remaining tab gets every event exactly once', async () => {
+    const [a, b, c] = [tab(), tab(), tab()];
+    const seen = [a, b, c].map(received);
+    await until(() => server.lives.length === 1, 'the leader');
+    server.live.push('id: 1\ndata: 1\n\nid: 2\ndata: 2\n\n');
+    await until(() => seen.every((s) => s.length === 2), 'every tab');
+    a.close();
+    expect(server.lives[0].gone).toBe(true);
+    await until(() => server.lives.length === 2, 'another tab to connect');
+    expect(server.calls[1].headers.get('last-event-id')).toBe('2');
+    server.live.push('id: 3\ndata: 3\n\n');
+    await until(() => seen[1].length === 3 && seen[2].length === 3, 'the others');
+    expect(seen).toEqual([
+      [1, 2],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('a tab that takes over a run reconnects on reconnectUrl with GET, not with the POST again', async () => {
+    const options = { method: 'POST', body: { id: 'r' }, reconnectUrl: 'http://sse.test/runs/r' };
+    const [a, b] = [tab(options, 'http://sse.test/chat'), tab(options, 'http://sse.test/chat')];
+    const seen = received(b);
+    await until(() => server.lives.length === 1, 'the POST');
+    server.live.push('id: t1\ndata: "A"\n\n');
+    await until(() => seen.length === 1, 'the follower');
+    a.close();
+    await until(() => server.calls.length === 2, 'the take-over');
+    expect([server.calls[1].method, server.calls[1].url, server.calls[1].headers.get('last-event-id')]).toEqual(['GET', 'http://sse.test/runs/r', 't1']);
+  });
+
+  it('tabs with a different URL or different headers do not share', async () => {
+    tab();
+    tab({}, 'http://sse.test/rooms/43');
+    tab({ headers: { authorization: 'Bearer other' } });
+    tab({ headers: async () => ({ authorization: 'Bearer same' }) }); // the same once resolved: shares with the first
+    await until(() => server.calls.length === 3, 'three connections');
+    expect(server.calls.map((call) => [call.url, call.headers.get('authorization')])).toEqual(
+      expect.arrayContaining([
+        ['http://sse.test/rooms/42', 'Bearer same'],
+        ['http://sse.test/rooms/43', 'Bearer same'],
+        ['http://sse.test/rooms/42', 'Bearer other'],
+      ]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.calls).toHaveLength(3);
+  });
+
+  it('the end reaches every tab: every done resolves with its data, and no tab connects again', async () => {
+    const [a, b, c] = [tab(), tab(), tab()];
+    await until(() => server.lives.length === 1, 'the leader');
+    server.live.push('event: sse-end\nid: 9\ndata: {"channel":"runs/1","reason":"complete"}\n\n');
+    const ends = await Promise.all([a.done, b.done, c.done]);
+    expect(ends).toEqual(Array(3).fill({ channel: 'runs/1', reason: 'complete' }));
+    expect([a, b, c].map((t) => t.state)).toEqual(['closed', 'closed', 'closed']);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // past the leader's hold of the lock
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('a refusal reaches every tab: every done rejects with the status and body', async () => {
+    server.then(json(401, { message: 'sign in' }));
+    const [a, b] = [tab(), tab()];
+    const errors = await Promise.all([a.done, b.done].map((done) => done.then(() => undefined, (e: unknown) => e)));
+    expect(errors.map((e) => [(e as SseClientError).kind, (e as SseClientError).status, (e as SseClientError).body])).toEqual([
+      ['refused', 401, { message: 'sign in' }],
+      ['refused', 401, { message: 'sign in' }],
+    ]);
+    expect(errors[1]).toBeInstanceOf(SseClientError);
+  });
+
+  it('errors of the leader are reported in every tab; a follower’s reconnect() makes the leader reconnect', async () => {
+    const [a, b] = [tab(), tab()];
+    const errors: string[] = [];
+    b.onError((e) => errors.push(e.kind));
+    await until(() => server.lives.length === 1 && b.state === 'open', 'the leader, open');
+    server.live.push('id: 5\ndata: 1\n\nbogus: x\n');
+    await until(() => errors.length === 1, 'the parse error in the follower');
+    b.reconnect();
+    await until(() => server.calls.length === 2, 'the leader to reconnect');
+    expect(server.calls[1].headers.get('last-event-id')).toBe('5');
+    expect(errors).toEqual(['parse']);
+    expect(a.state).not.toBe('closed');
+  });
+
+  it('without navigator.locks, every tab connects on its own', async () => {
+    delete (globalThis as { navigator?: unknown }).navigator;
+    tab();
+    tab();
+    await until(() => server.calls.length === 2, 'two connections');
+  });
+});
