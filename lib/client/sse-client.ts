@@ -38,6 +38,9 @@ type Known<E extends SseEventMap> = E & Omit<SseLibraryEvents, keyof E>;
  *   headers; `revoked` → `closed`, `done` rejects.
  *
  * On an `@SseChannels()` stream, {@link channel} gives each channel's events.
+ * With `share: 'tabs'`, the tabs of a browser share one connection.
+ * Cross-origin, the server's CORS must allow the `Last-Event-ID` header (and
+ * the headers you send), and `credentials: 'include'` for cookies.
  *
  * @example
  * const client = new SseClient<{ chat: ChatMessage }>('/rooms/42', {

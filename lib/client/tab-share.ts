@@ -49,6 +49,12 @@ export class TabShare implements ClientStream {
   private seen: string | undefined;
   /** This tab got events from a leader: when it leads, its first request is a reconnect. */
   private heardAny = false;
+  /**
+   * The ids of the last events this tab handed on: at a take-over, an event
+   * may come both from the old leader (still on its way) and from the new
+   * one's resume — it is shown once.
+   */
+  private readonly recent: string[] = [];
   private bus: Bus | undefined;
   private state: SseClientState = 'connecting';
   private closed = false;
@@ -121,7 +127,9 @@ export class TabShare implements ClientStream {
         this.post({ s });
       },
       event: (e, data, meta) => {
-        this.owner.event(e, data, meta);
+        if (this.fresh(meta.id)) {
+          this.owner.event(e, data, meta);
+        }
         this.post({ e, r: meta.raw, i: meta.id });
       },
       report: (x) => {
@@ -151,7 +159,9 @@ export class TabShare implements ClientStream {
       if (message.i !== undefined) {
         this.seen = message.i === '' ? undefined : message.i;
       }
-      handOn(this.options, this.owner, message.e, message.r!, message.i);
+      if (this.fresh(message.i)) {
+        handOn(this.options, this.owner, message.e, message.r!, message.i);
+      }
     } else if (message.f) {
       this.end(message.x ? { then: 'fail', error: error(message.x) } : { then: 'end', data: message.d });
     } else if (message.x) {
@@ -166,6 +176,20 @@ export class TabShare implements ClientStream {
       this.stop(100);
       this.owner.finished(final);
     }
+  }
+
+  /** Not among the last 64 ids handed on (an event without an id always is fresh). */
+  private fresh(id: string | undefined): boolean {
+    if (!id) {
+      return true;
+    }
+    if (this.recent.includes(id)) {
+      return false;
+    }
+    if (this.recent.push(id) > 64) {
+      this.recent.shift();
+    }
+    return true;
   }
 
   private post(message: Message): void {

@@ -688,6 +688,24 @@ describe("SseClient share: 'tabs' (unit, with fakes of Web Locks and BroadcastCh
     expect(server.calls).toHaveLength(2);
   });
 
+  it('at a take-over, an event that comes both from the old leader and the new one’s resume is shown once in each tab', async () => {
+    const [a, b, c] = [tab(), tab(), tab()];
+    const seen = [a, b, c].map(received);
+    await until(() => server.lives.length === 1, 'the leader');
+    server.live.push('id: 1\ndata: 1\n\nid: 2\ndata: 2\n\n');
+    await until(() => seen.every((s) => s.length === 2), 'every tab');
+    a.close();
+    await until(() => server.lives.length === 2, 'the take-over');
+    // A server that resends from an earlier point (at least once) — or the old leader's last events still on their way.
+    server.live.push('id: 2\ndata: 2\n\nid: 3\ndata: 3\n\n');
+    await until(() => seen[1].length === 3 && seen[2].length === 3, 'the others');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen.slice(1)).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+  });
+
   it('a tab that takes over a run reconnects on reconnectUrl with GET, not with the POST again', async () => {
     const options = { method: 'POST', body: { id: 'r' }, reconnectUrl: 'http://sse.test/runs/r' };
     const [a, b] = [tab(options, 'http://sse.test/chat'), tab(options, 'http://sse.test/chat')];
