@@ -15,6 +15,7 @@ export default {
     // The sample imports the library by its package name, as users do.
     '^nestjs-sse-channel$': '<rootDir>/lib/index.ts',
     '^nestjs-sse-channel/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-sse-channel/client$': '<rootDir>/lib/client/index.ts',
     // ESM sources import relative files as `./x.js`; the .ts file is what exists.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

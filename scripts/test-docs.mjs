@@ -120,7 +120,11 @@ function tsc(project) {
 }
 
 const common = {
-  paths: { 'nestjs-sse-channel': ['../../lib/index.ts'], 'nestjs-sse-channel/testing': ['../../lib/testing/index.ts'] },
+  paths: {
+    'nestjs-sse-channel': ['../../lib/index.ts'],
+    'nestjs-sse-channel/testing': ['../../lib/testing/index.ts'],
+    'nestjs-sse-channel/client': ['../../lib/client/index.ts'],
+  },
   module: 'nodenext',
   moduleResolution: 'nodenext',
   target: 'es2022',
