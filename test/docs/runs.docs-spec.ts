@@ -4,6 +4,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventSource } from 'eventsource';
 import { createParser } from 'eventsource-parser';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { SseBroadcaster } from 'nestjs-sse-channel';
+import { SseClientError } from 'nestjs-sse-channel/client';
 import { SseTestStream, type SseTestEvent } from 'nestjs-sse-channel/testing';
 import { AppModule } from '../../docs/examples/runs/app.module.js';
 import { ask } from '../../docs/examples/runs/client.js';
@@ -13,15 +15,30 @@ import { until } from '../src/until.js';
 /** The tokens of the fake model's answer to `question`, as the client gets them. */
 const tokensOf = (question: string) => fakeAnswer(question).split(/(?<= )/);
 
+/** What the cutting proxy saw. */
+interface CuttingProxy {
+  url: string;
+  /** Connections made through it so far. */
+  connections: () => number;
+  /** The request head (request line and headers) of each connection, in order. */
+  requests: string[];
+  /** What the first connection carried to the client before the cut (HTTP head and body, raw). */
+  forwarded: () => string;
+  close: () => Promise<void>;
+}
+
 /**
  * A TCP proxy to the app that cuts its first connection right after the
  * client has got `tokens` token frames from it — exactly there, however far
  * the run has gone on the server — and carries later connections whole.
+ * `tokens` 0: cut right after the response's head, before any event.
  */
-async function cuttingProxy(target: string, tokens: number): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+async function cuttingProxy(target: string, tokens: number): Promise<CuttingProxy> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
+  const requests: string[] = [];
   let connections = 0;
+  let carried = '';
   const server: Server = createServer((client) => {
     const first = ++connections === 1;
     const upstream = connect(Number(port), hostname);
@@ -30,6 +47,14 @@ async function cuttingProxy(target: string, tokens: number): Promise<{ url: stri
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
+    let head = '';
+    const at = requests.push('') - 1;
+    client.on('data', (data: Buffer) => {
+      if (!head.includes('\r\n\r\n')) {
+        head += data.toString('latin1');
+        requests[at] = head.split('\r\n\r\n')[0];
+      }
+    });
     client.pipe(upstream);
     let received = '';
     let forwarded = 0;
@@ -39,20 +64,25 @@ async function cuttingProxy(target: string, tokens: number): Promise<{ url: stri
         return;
       }
       received += data.toString('latin1');
-      // The end of the `tokens`-th token frame, if it has come.
+      // Where to cut, once it has come: after the `tokens`-th token frame, or after the head.
       let end = -1;
-      for (let seen = 0, at = 0; seen < tokens; seen++) {
-        const frame = received.indexOf('event: token\n', at);
+      if (tokens === 0) {
+        const body = received.indexOf('\r\n\r\n');
+        end = body === -1 ? -1 : body + 4;
+      }
+      for (let seen = 0, from = 0; seen < tokens; seen++) {
+        const frame = received.indexOf('event: token\n', from);
         const close = frame === -1 ? -1 : received.indexOf('\n\n', frame);
         if (close === -1) break;
-        at = close + 2;
-        if (seen === tokens - 1) end = at;
+        from = close + 2;
+        if (seen === tokens - 1) end = from;
       }
       if (end === -1) {
         client.write(Buffer.from(received.slice(forwarded), 'latin1'));
         forwarded = received.length;
         return;
       }
+      carried = received.slice(0, end);
       upstream.pause();
       client.end(Buffer.from(received.slice(forwarded, end), 'latin1'), () => {
         client.destroy();
@@ -66,12 +96,17 @@ async function cuttingProxy(target: string, tokens: number): Promise<{ url: stri
   return {
     url: `http://127.0.0.1:${address.port}`,
     connections: () => connections,
+    requests,
+    forwarded: () => carried,
     close: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
+
+/** A header of a raw request head. */
+const headerOf = (head: string, name: string) => new RegExp(`^${name}: ([^\r\n]*)`, 'im').exec(head)?.[1];
 
 /** Reads a POST /answers with fetch until `tokens` token events have come, then drops the connection. */
 async function askAndDrop(url: string, question: string, tokens: number): Promise<SseTestEvent[]> {
@@ -167,20 +202,68 @@ describe.each(['express', 'fastify'] as const)('runs (an LLM answer) on %s', (pl
     }
   });
 
-  it('client.ts gets the whole answer, and when its connection is cut mid-answer, resumes it: each token once', async () => {
-    const whole: string[] = [];
-    await ask(url, `${platform}: client`, (token) => whole.push(token));
-    expect(whole).toEqual(tokensOf(`${platform}: client`));
+  it('client.ts (SseClient) gets the whole answer: every token as text, even those that look like JSON; ask() resolves at the end', async () => {
+    const question = `${platform}: is 42 true or null?`;
+    const tokens: string[] = [];
+    await ask(url, question, (token) => tokens.push(token));
+    expect(tokens).toEqual(tokensOf(question));
+    expect(tokens).toEqual(expect.arrayContaining(['42 ', 'true ']));
+  });
 
+  it('client.ts, cut after 4 tokens: one GET /answers/<run id> with the 4th token’s id as Last-Event-ID resumes it, each token once', async () => {
+    const question = `${platform}: client, cut`;
     const proxy = await cuttingProxy(url, 4);
     try {
       const tokens: string[] = [];
-      await ask(proxy.url, `${platform}: client, cut`, (token) => tokens.push(token));
-      expect(tokens).toEqual(tokensOf(`${platform}: client, cut`));
+      await ask(proxy.url, question, (token) => tokens.push(token));
+      expect(tokens).toEqual(tokensOf(question));
       expect(proxy.connections()).toBe(2); // the POST, cut after 4 tokens, and one GET that resumed it
+      const [post, get] = proxy.requests;
+      expect(post).toMatch(/^POST \/answers HTTP\/1\.1\r\n/);
+      expect(headerOf(post, 'last-event-id')).toBeUndefined();
+      // The run's id, from the first event; the id of the last token the client got before the cut.
+      const runId = /"id":"([0-9a-f-]{36})"/.exec(proxy.forwarded())![1];
+      const lastId = [...proxy.forwarded().matchAll(/^id: (.+)$/gm)].at(-1)![1];
+      expect(get).toMatch(new RegExp(`^GET /answers/${runId} HTTP/1\\.1\r\n`));
+      expect(headerOf(get, 'last-event-id')).toBe(lastId);
+      expect(headerOf(get, 'content-type')).toBeUndefined(); // no body on the GET
     } finally {
       await proxy.close();
     }
+  });
+
+  it('client.ts, cut before the run’s first event: nothing to resume, ask() rejects and asks nothing more', async () => {
+    const proxy = await cuttingProxy(url, 0);
+    try {
+      const tokens: string[] = [];
+      await expect(ask(proxy.url, `${platform}: cut at once`, (token) => tokens.push(token))).rejects.toThrow('The answer was cut off before it began: ask again.');
+      expect(tokens).toEqual([]);
+      expect(proxy.connections()).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('client.ts, a run ended before its answer is complete (end()): ask() rejects with the reason', async () => {
+    const broadcaster = app.get(SseBroadcaster);
+    const tokens: string[] = [];
+    const asking = ask(url, `${platform}: stop me`, (token) => tokens.push(token));
+    await until(() => tokens.length >= 2, 'two tokens');
+    // The run this client reads: the one answers/<id> channel with a client.
+    const [channel] = Object.keys(broadcaster.stats()).filter((name) => name.startsWith('answers/') && broadcaster.clientCount(name) === 1);
+    await broadcaster.end(channel);
+    await expect(asking).rejects.toThrow('The answer stopped before its end (ended).');
+    expect(tokens.length).toBeLessThan(tokensOf(`${platform}: stop me`).length);
+  });
+
+  it('client.ts, an empty question: ask() rejects with the 400 and its JSON body (SseClientError, refused)', async () => {
+    const error = (await ask(url, ' ', () => undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as SseClientError;
+    expect(error).toBeInstanceOf(SseClientError);
+    expect([error.kind, error.status]).toEqual(['refused', 400]);
+    expect(error.body).toMatchObject({ statusCode: 400, message: 'Send JSON {"question": "..."}.' });
   });
 
   it('a cached answer streams fully through POST (the run has ended before its client joins): run, the answer, end', async () => {

@@ -1,43 +1,40 @@
-import { createParser } from 'eventsource-parser';
+import { SseClient } from 'nestjs-sse-channel/client';
+
+/** The events of POST /answers and GET /answers/:id: the run's id first, then the answer's tokens. */
+export type AnswerEvents = { run: { id: string }; token: string };
 
 /**
  * Asks a question and calls `onToken` with each token of the answer, in order,
- * once each. If the connection drops mid-answer, it resumes the run:
- * GET /answers/<run id> with the id of the last event it got.
+ * once each. If the connection drops mid-answer, the client resumes the run:
+ * GET /answers/<run id> with the id of the last event it got. Resolves at the
+ * end of the answer; rejects if the server refuses (a 400 for an empty question)
+ * or the run ends before the answer is complete.
  * Runs in browsers (baseUrl '' for the page's origin) and in Node 20+.
  */
 export async function ask(baseUrl: string, question: string, onToken: (token: string) => void): Promise<void> {
   let runId: string | undefined;
-  let lastEventId: string | undefined;
-  let ended = false;
-  const parser = createParser({
-    onEvent: (event) => {
-      lastEventId = event.id ?? lastEventId;
-      if (event.event === 'run') runId = (JSON.parse(event.data) as { id: string }).id;
-      if (event.event === 'token') onToken(event.data);
-      if (event.event === 'sse-end') ended = true;
-    },
-  });
-
-  let response = await fetch(`${baseUrl}/answers`, {
+  const client = new SseClient<AnswerEvents>(`${baseUrl}/answers`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ question }),
+    body: { question }, // sent as JSON
+    // Every reconnect is a GET of the run, with the last event's id as Last-Event-ID.
+    reconnectUrl: () => `${baseUrl}/answers/${runId}`,
+    // Tokens are text as sent: without this, a token such as "42" would arrive as a number.
+    parse: (data, event) => (event === 'token' ? data : JSON.parse(data)),
   });
-  for (let resumes = 0; ; resumes++) {
-    if (response.status === 204) return; // the run is over and we had its end
-    if (!response.ok || !response.body) throw new Error(`${response.status}: ${await response.text()}`);
-    try {
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) parser.feed(chunk.value);
-    } catch {
-      // The connection dropped: resume below.
+  client.on('run', (run) => (runId = run.id));
+  client.on('token', (token) => onToken(token));
+  // A failure before the run's id came: there is nothing to resume (and no token was shown).
+  client.onError((error) => {
+    if (runId === undefined && error.retryIn !== undefined) {
+      client.close();
     }
-    if (ended) return;
-    if (runId === undefined || lastEventId === undefined || resumes === 3) {
-      throw new Error('The answer was cut off and could not be resumed.');
-    }
-    parser.reset(); // forget a half-received event
-    response = await fetch(`${baseUrl}/answers/${runId}`, { headers: { 'last-event-id': lastEventId } });
+  });
+  // Resolves with the end event's data; with undefined when the client was closed without it.
+  const end = await client.done;
+  if (end === undefined) {
+    throw new Error('The answer was cut off before it began: ask again.');
+  }
+  if (end.reason !== 'complete') {
+    throw new Error(`The answer stopped before its end (${end.reason}).`);
   }
 }
