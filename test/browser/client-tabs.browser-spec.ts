@@ -261,6 +261,41 @@ const bearer = (user: string, ttl = 60_000) => `Bearer ${user}.${Date.now() + tt
     expect(pageErrors).toEqual([]);
   });
 
+  it("the leader tab reloads: another tab leads, the reloaded page joins it, and the stream's end reaches every tab — none connects again", async () => {
+    const tabs = [await openTab(), await openTab(), await openTab()];
+    for (const page of tabs) {
+      await start(page, '/feed/end', { share: 'tabs' });
+      await waitFor(page, 'the shared stream to be open', (rec) => rec.states.includes('open'));
+    }
+    const leader = tabs.find((page) => streamRequests(page, '/feed/end').length === 1)!;
+    expect(leader).toBeDefined();
+    const first = await broadcaster.publish('feed/end', { n: 1 });
+    for (const page of tabs) {
+      await waitFor(page, 'the first event', (rec) => rec.events.length === 1);
+    }
+    // A reload ends the leader's page (its lock goes to another tab), then the new page joins as a follower.
+    requests.get(leader)!.length = 0;
+    await leader.reload();
+    await leader.waitForFunction(() => window.sse !== undefined);
+    await until(() => tabs.some((page) => page !== leader && streamRequests(page, '/feed/end').length === 1), 'another tab to lead');
+    await until(() => broadcaster.clientCount('feed/end') === 1, 'the one stream');
+    await start(leader, '/feed/end', { share: 'tabs' });
+    await waitFor(leader, 'the reloaded page to hear the stream is open', (rec) => rec.states.includes('open'));
+    const second = await broadcaster.publish('feed/end', { n: 2 });
+    await broadcaster.end('feed/end');
+    for (const page of tabs) {
+      const rec = await waitFor(page, 'the end', (r) => r.done !== undefined);
+      expect(rec.done).toEqual({ data: { channel: 'feed/end', reason: 'ended' } });
+      expect(rec.events).toEqual(page === leader ? [[2, second]] : [[1, first], [2, second]]);
+      expect(await stateOf(page)).toBe('closed');
+    }
+    // Past the lock's linger (100 ms) after the end: no tab took the lock to connect again.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(tabs.map((page) => streamRequests(page, '/feed/end').length).sort()).toEqual([0, 0, 1]);
+    expect(broadcaster.clientCount('feed/end')).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('tabs with different URLs or different headers do not share; the same URL and headers do', async () => {
     const ann = bearer('ann');
     const bob = bearer('bob');
