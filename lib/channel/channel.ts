@@ -15,12 +15,9 @@ import type { ChannelEvents, ChannelHooks, ChannelMux, ChannelStats } from './ch
  * One named channel on this instance: its clients, grouped by their route's
  * event name, and the clients still catching up; its events, ids and history
  * come from its {@link ChannelFeed} (streams of many channels: the `Multiplexer`).
- *
- * Events are encoded once; those that arrive within one turn of the event
- * loop are joined and written to every client in one write, once per event
- * name in use, the same bytes for every client of a group. A client that
- * resumes gets what it missed at the pace it reads, then goes live with no
- * gap and no duplicate.
+ * Events are encoded once, and a turn's events written to each group in one
+ * write; a client that resumes gets what it missed at the pace it reads, then
+ * goes live with no gap and no duplicate.
  */
 export class Channel implements FeedSink {
   readonly feed: ChannelFeed;
@@ -44,10 +41,8 @@ export class Channel implements FeedSink {
     private readonly events: ChannelEvents,
     feed: (sink: FeedSink) => ChannelFeed,
     private readonly hooks: ChannelHooks<Channel>,
-    /** Its metrics (`undefined`: metrics are off). */
-    readonly meter?: ChannelCounter,
-    /** Streams that carry many channels, in memory (`@SseChannels()`). */
-    private readonly mux?: ChannelMux<Channel>,
+    readonly meter?: ChannelCounter, // (undefined: metrics are off)
+    private readonly mux?: ChannelMux<Channel>, // (streams that carry many channels: @SseChannels())
   ) {
     this.feed = feed(this);
   }
@@ -80,6 +75,12 @@ export class Channel implements FeedSink {
       this.meter?.queued();
     }
     this.mux?.appended(this, entry);
+  }
+
+  /** The feed lost events its live clients did not get (a shared history trimmed while its subscription was down): each gets the reset, then goes on. */
+  gap(reason: ResetReason): void {
+    this.batch?.flush();
+    this.live.all().forEach((connection) => this.sendReset(connection, this.feed.lastId ?? '', reason));
   }
 
   /** Notes the channel's end (also for an end it did not publish, e.g. read when subscribing). */

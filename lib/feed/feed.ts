@@ -53,6 +53,8 @@ export interface FeedSink {
   append(entry: ChannelEvent): void;
   /** The newest event already in the shared history when the feed started (not delivered: it is past). */
   seed(entry: ChannelEvent): void;
+  /** Events after the last one delivered are gone (a shared feed's history was trimmed while it was not listening): the live clients get a reset. */
+  gap(reason: ResetReason): void;
 }
 
 /** How a channel keeps its past. */

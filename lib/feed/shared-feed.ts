@@ -1,4 +1,5 @@
 import type { SseTransport, SseTransportEvent } from '../interfaces/sse-transport.interface.js';
+import { cursorReset, lostAfter } from './shared-history.js';
 import { FROM_START, UP_TO_DATE, type ChannelFeed, type Cursor, type ChannelSettings, type FeedSink, type Missed, type MissedSince } from './feed.js';
 import type { HistoryBudget } from './history-budget.js';
 import { EventHistory, type ChannelEvent } from './history.js';
@@ -85,10 +86,16 @@ export class SharedFeed implements ChannelFeed {
     try {
       for (;;) {
         const from = this.lastId;
-        const { events } = await this.remote.read(this.name, from, REMOTE_BATCH);
+        const read = await this.remote.read(this.name, from, REMOTE_BATCH);
         if (round !== this.syncRound) {
           return;
         }
+        const lost = lostAfter(read, from, this.remote);
+        if (lost) {
+          // Gone while nobody here listened: the live clients are told, then get what is left.
+          this.sink.gap(lost);
+        }
+        const { events } = read;
         this.acceptAll(events, from);
         if (events.length < REMOTE_BATCH) {
           break;
@@ -190,25 +197,19 @@ export class SharedFeed implements ChannelFeed {
   private async readShared(cursor: string, fromStart = false): Promise<Missed> {
     const { remote } = this;
     const from = remote.compareIds(cursor, this.lastId!) > 0 ? this.lastId! : cursor;
-    const { events, lastId, trimmedUpTo, firstId } = await remote.read(this.name, from, REMOTE_BATCH);
-    const entries = this.acceptAll(events, from);
+    const read = await remote.read(this.name, from, REMOTE_BATCH);
+    const entries = this.acceptAll(read.events, from);
     if (fromStart) {
       // Everything the Stream still has (the reset first if its oldest are gone), then on from the
       // last; with nothing there yet, whatever arrived during the read is in the local window.
       if (entries.length === 0) {
         return this.missedAfter('0-0');
       }
-      return { events: entries, reset: trimmedUpTo !== undefined ? 'history-exceeded' : undefined };
+      return { events: entries, reset: read.trimmedUpTo !== undefined ? 'history-exceeded' : undefined };
     }
-    if (lastId === undefined || remote.compareIds(cursor, lastId) > 0) {
-      return { events: [], reset: 'unknown-id' };
-    }
-    if (trimmedUpTo !== undefined && remote.compareIds(cursor, trimmedUpTo) < 0) {
-      return { events: [], reset: 'history-exceeded' };
-    }
-    if (firstId !== undefined && remote.compareIds(cursor, firstId) < 0) {
-      // Before the first event of a history that lost none: not one of its ids (e.g. from before Redis lost its data).
-      return { events: [], reset: 'unknown-id' };
+    const reset = cursorReset(read, cursor, from === cursor, remote);
+    if (reset) {
+      return { events: [], reset };
     }
     const first = entries.findIndex((entry) => remote.compareIds(entry.id, cursor) > 0);
     // Nothing after the client's id when read: whatever came since is in the local window.

@@ -86,6 +86,12 @@ export interface SseTransportRead {
    * by this history (e.g. it is from before the transport lost its data).
    */
   readonly firstId?: string;
+  /**
+   * Whether the id read after is one of the history's events, if the
+   * transport tells: an id inside the history that is none of its events was
+   * lost (e.g. by a failover), and so may be what came after it.
+   */
+  readonly knownId?: boolean;
 }
 
 /**

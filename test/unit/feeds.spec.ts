@@ -19,6 +19,8 @@ class Sink {
   readonly seeded: ChannelEvent[] = [];
   append = (event: ChannelEvent) => this.events.push(event);
   seed = (event: ChannelEvent) => this.seeded.push(event);
+  readonly gaps: string[] = [];
+  gap = (reason: string) => this.gaps.push(reason);
   get ids() {
     return this.events.map((e) => e.id);
   }

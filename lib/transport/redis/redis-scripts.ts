@@ -137,8 +137,10 @@ return 0
  * entries were removed ('0-0': none — Redis keeps no record of the entries
  * trimmed, so it is the oldest entry left, or the newest id when none is
  * left); the newest id deleted by XDEL; the oldest entry's id ('' when
- * none); and up to ARGV[2] entries after ARGV[1] (none when ARGV[2] is 0);
- * and the newest entry. An empty reply: there is no such Stream. The ids it
+ * none); and up to ARGV[2] entries after ARGV[1] (none when ARGV[2] is 0),
+ * then whether ARGV[1] is an entry (1 or 0: an id between entries that is
+ * none of them was lost, e.g. by a failover); or, for a count of 0, the
+ * newest entry. An empty reply: there is no such Stream. The ids it
  * sees are Stream ids, without the channel's tag (the transport adds it).
  *
  * KEYS[1] the Stream. ARGV: after id, count.
@@ -172,5 +174,9 @@ end
 if ARGV[2] == '0' then
   return {last, trimmed, deleted, first or '', {}, newest}
 end
-return {last, trimmed, deleted, first or '', redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
+local known = 0
+if ARGV[1] ~= '0-0' and #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then
+  known = 1
+end
+return {last, trimmed, deleted, first or '', redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]), {}, known}
 `);

@@ -49,7 +49,7 @@ export function toRead(reply: unknown[], tag: string): SseTransportRead {
     return { events: [], lastId: undefined, trimmedUpTo: undefined };
   }
   // (The newest entry comes only with a read of no events: what subscribe() asks for.)
-  const [lastId, trimmed, deleted, first, entries, newest = []] = reply as [string, string, string, string, StreamEntry[], (StreamEntry | [])?];
+  const [lastId, trimmed, deleted, first, entries, newest = [], known] = reply as [string, string, string, string, StreamEntry[], (StreamEntry | [])?, number?];
   // A client behind either of them has missed events.
   const trimmedUpTo = compareStreamIds(String(trimmed), String(deleted)) >= 0 ? String(trimmed) : String(deleted);
   const removed = trimmedUpTo !== '0-0';
@@ -59,6 +59,7 @@ export function toRead(reply: unknown[], tag: string): SseTransportRead {
     trimmedUpTo: removed ? withTag(trimmedUpTo, tag) : undefined,
     firstId: !removed && first ? withTag(String(first), tag) : undefined,
     newest: newest.length === 2 ? toEvent(newest as StreamEntry, tag) : undefined,
+    ...(known === undefined ? {} : { knownId: known === 1 }),
   };
 }
 
