@@ -187,7 +187,7 @@ describe.each(['express', 'fastify'] as const)('the client guide (SseClient agai
     const refresh = gate();
     let asked = 0;
     const token = async () => {
-      if (++asked === 1) return app.get(Tokens).issue('fay', 300).token; // expires in 300 ms
+      if (++asked === 1) return app.get(Tokens).issue('fay', 1000).token; // expires in a second
       await refresh.wait; // the refresh takes its time
       return tokenOf('fay');
     };
