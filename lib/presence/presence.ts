@@ -1,3 +1,4 @@
+import { AnnouncementBatch, type Announce } from './announcement-batch.js';
 import { ExpiryTimer } from '../util/expiry-timer.js';
 
 /** Where presence is kept: this process, or the transport (every instance). */
@@ -12,8 +13,7 @@ export interface PresenceStore {
   list(channel: string): Promise<string[]>;
 }
 
-/** What presence does with an announcement: a `sse-join` or `sse-leave` event of the channel. */
-export type Announce = (channel: string, identity: string, kind: 'join' | 'leave') => void;
+export type { Announce } from './announcement-batch.js';
 
 /**
  * Who is on each channel: the streams of each identity on this instance,
@@ -38,14 +38,19 @@ export class Presence {
   private readonly templates: ((channel: string) => boolean)[] = [];
   /** Shutting down: no leave is confirmed any more (on a shared store, the other instances see this one's lease run out). */
   private stopped = false;
+  /** Announcements are made in batches (a stampede of joins: one write per client for many joins). */
+  private readonly batch: AnnouncementBatch;
+  private readonly announce: Announce;
 
   constructor(
     private readonly store: PresenceStore,
-    private readonly announce: Announce,
+    announce: Announce,
     private readonly delayMs: number,
     private readonly report: (error: unknown) => void,
   ) {
     this.pendingLeaves = new ExpiryTimer(({ channel, identity }) => this.confirmLeave(channel, identity));
+    this.batch = new AnnouncementBatch(announce);
+    this.announce = this.batch.add;
   }
 
   /** A stream of `identity` joined `channel` (through a route with `presence: true` if `announce`). */
@@ -109,6 +114,7 @@ export class Presence {
   stop(): void {
     this.stopped = true;
     this.pendingLeaves.stop();
+    this.batch.flush();
   }
 
   private isAnnounced(channel: string): boolean {

@@ -83,6 +83,8 @@ const LEASE = 900;
     const watcher = await SseTestStream.open(a.server, { path: '/lobby/x1', headers: token('watcher') });
     const presenceOf = (stream: SseTestStream) =>
       stream.events.filter((e) => e.event === 'sse-join' || e.event === 'sse-leave').map((e) => `${e.event}:${JSON.parse(e.data).identity}`);
+    // (Announcements go out in batches: the watcher's own join is out before the viewer comes.)
+    await until(() => presenceOf(watcher).length === 1, "the watcher's own join");
     const watcherB = await SseTestStream.open(b.server, { path: '/lobby/x1', headers: token('viewer') });
     await until(() => presenceOf(watcher).length === 2 && presenceOf(watcherB).length === 1, 'the watchers\' joins');
     const onA = await SseTestStream.open(a.server, { path: '/lobby/x1', headers: token('ada') });

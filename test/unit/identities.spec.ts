@@ -1,3 +1,4 @@
+import { PRESENCE_BATCH_MS } from '../../lib/presence/announcement-batch.js';
 import { jest } from '@jest/globals';
 import { ExpiryTimer } from '../../lib/util/expiry-timer.js';
 import { IdentityIndex } from '../../lib/tracker/identity-index.js';
@@ -59,6 +60,12 @@ describe('isFor (to / except)', () => {
 describe('Presence', () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] }));
   afterEach(() => jest.useRealTimers());
+  /** Lets promises settle and the batch of announcements go out (PRESENCE_BATCH_MS). */
+  const settled = async () => {
+    await flush();
+    jest.advanceTimersByTime(PRESENCE_BATCH_MS);
+    await flush();
+  };
 
   function setup() {
     const announced: string[] = [];
@@ -72,18 +79,18 @@ describe('Presence', () => {
     const { presence, announced } = setup();
     presence.joined('room', 'ada', true);
     presence.joined('room', 'ada', true);
-    await flush();
+    await settled();
     expect(announced).toEqual(['join:ada']);
     presence.left('room', 'ada');
     presence.left('room', 'ada');
     jest.advanceTimersByTime(500);
     presence.joined('room', 'ada', false); // a reload
     jest.advanceTimersByTime(1000);
-    await flush();
+    await settled();
     expect(announced).toEqual(['join:ada']);
     presence.left('room', 'ada');
     jest.advanceTimersByTime(1000);
-    await flush();
+    await settled();
     expect(announced).toEqual(['join:ada', 'leave:ada']);
     expect(await presence.list('room')).toEqual([]);
   });
@@ -91,12 +98,12 @@ describe('Presence', () => {
   it('counts identities on channels without presence, announces nothing there, unless a template names them', async () => {
     const { presence, announced } = setup();
     presence.joined('quiet', 'bob', false);
-    await flush();
+    await settled();
     expect(announced).toEqual([]);
     expect(await presence.list('quiet')).toEqual(['bob']);
     presence.addTemplate((channel) => channel.startsWith('lobby/'));
     presence.joined('lobby/1', 'cy', false);
-    await flush();
+    await settled();
     expect(announced).toEqual(['join:cy']);
   });
 
@@ -107,18 +114,18 @@ describe('Presence', () => {
       presence.joined(`made-up/${n}`, 'ada', true);
     }
     presence.joined('kept', 'bob', true);
-    await flush();
+    await settled();
     for (let n = 0; n < 500; n++) {
       presence.left(`made-up/${n}`, 'ada');
     }
     jest.advanceTimersByTime(1000);
-    await flush();
+    await settled();
     expect(announced.filter((kind) => kind === 'leave:ada')).toHaveLength(500);
     expect([...remembered.announced]).toEqual(['kept']);
     expect(remembered.leaving.size).toBe(0);
     // A channel forgotten here is announced again when a presence route streams it again.
     presence.joined('made-up/1', 'cy', true);
-    await flush();
+    await settled();
     expect(announced.at(-1)).toBe('join:cy');
   });
 
@@ -140,7 +147,7 @@ describe('Presence', () => {
     presence.left('room', 'bob');
     expect(jest.getTimerCount()).toBe(0);
     jest.advanceTimersByTime(5000);
-    await flush();
+    await settled();
     expect(gone).toEqual([]);
   });
 });

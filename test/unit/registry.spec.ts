@@ -1,3 +1,4 @@
+import { PRESENCE_BATCH_MS } from '../../lib/presence/announcement-batch.js';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { FROM_START, type Missed } from '../../lib/feed/feed.js';
@@ -63,6 +64,8 @@ describe('ChannelRegistry: nothing after a channel\'s end', () => {
     const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       r.presence.joined('run/1', 'ada', true);
+      await flush();
+      jest.advanceTimersByTime(PRESENCE_BATCH_MS); // (the join's announcement goes out with its batch)
       await flush();
       await r.publish('run/1', '{"channel":"run/1","reason":"ended"}', r.options.events.end, undefined);
       const channel = r.get('run/1')!;
