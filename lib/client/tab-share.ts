@@ -12,8 +12,9 @@ type ErrorFields = [kind: SseClientErrorKind, message: string, status?: number, 
 
 /**
  * What tabs tell each other: an event (`e` name, `r` raw data, `i` id), the
- * leader's state (`s`), an error (`x`), the end (`f`: `d` its data, or `x`
- * the failure); a new tab's hello (`h`); a reconnect asked for (`c`).
+ * leader's state (`s`, with `i` its last id), an error (`x`), the end (`f`:
+ * `d` its data, or `x` the failure); a new tab's hello (`h`); a reconnect
+ * asked for (`c`).
  */
 type Message = { e?: string; r?: string; i?: string; s?: SseClientState; x?: ErrorFields; f?: 1; d?: unknown; h?: 1; c?: 1 };
 
@@ -124,7 +125,7 @@ export class TabShare implements ClientStream {
       state: (s) => {
         this.state = s;
         this.owner.state(s);
-        this.post({ s });
+        this.post({ s, i: this.own?.id });
       },
       event: (e, data, meta) => {
         if (this.fresh(meta.id)) {
@@ -148,7 +149,8 @@ export class TabShare implements ClientStream {
   private heard(message: Message): void {
     if (this.own || this.closed) {
       if (this.own && message.h) {
-        this.post({ s: this.state });
+        // (With the last id: a new tab that takes over before any event resumes from it.)
+        this.post({ s: this.state, i: this.own.id });
       } else if (this.own && message.c) {
         this.own.reconnect();
       }
@@ -167,6 +169,10 @@ export class TabShare implements ClientStream {
     } else if (message.x) {
       this.owner.report(error(message.x));
     } else if (message.s) {
+      if (message.i !== undefined) {
+        this.heardAny = true;
+        this.seen = message.i;
+      }
       this.owner.state(message.s);
     }
   }

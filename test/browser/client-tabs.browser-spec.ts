@@ -296,6 +296,46 @@ const bearer = (user: string, ttl = 60_000) => `Bearer ${user}.${Date.now() + tt
     expect(pageErrors).toEqual([]);
   });
 
+  it('a tab that joined a quiet stream and takes over before any event resumes from the leader’s last id: what is published during the take-over arrives', async () => {
+    const leader = await openTab();
+    await start(leader, '/feed/quiet', { share: 'tabs' });
+    await waitFor(leader, 'the leader to connect', (rec) => rec.states.includes('open'));
+    const before: [number, string][] = [];
+    for (let n = 1; n <= 3; n++) before.push([n, await broadcaster.publish('feed/quiet', { n })]);
+    await waitFor(leader, 'the events before', (rec) => rec.events.length === 3);
+    // The newcomer joins; nothing is published until the leader has gone.
+    const newcomer = await openTab();
+    await start(newcomer, '/feed/quiet', { share: 'tabs' });
+    await waitFor(newcomer, 'the shared stream to be open', (rec) => rec.states.includes('open'));
+    // Its take-over request is held until an event has been published during the take-over.
+    let release!: () => void;
+    let requested!: () => void;
+    const held = new Promise<void>((resolve) => (requested = resolve));
+    let continued!: Promise<void>;
+    await newcomer.route('**/feed/quiet', (route) => {
+      continued = new Promise<void>((resolve) => {
+        release = resolve;
+        requested();
+      }).then(() => route.continue());
+    });
+    await leader.close();
+    await held;
+    const during = await broadcaster.publish('feed/quiet', { n: 4 });
+    release();
+    await continued;
+    await until(() => broadcaster.clientCount('feed/quiet') === 1, 'the new stream');
+    const after = await broadcaster.publish('feed/quiet', { n: 5 });
+    const rec = await waitFor(newcomer, 'the events of the take-over', (r) => r.events.length >= 2);
+    expect(rec.events).toEqual([
+      [4, during],
+      [5, after],
+    ]);
+    const [takeover] = streamRequests(newcomer, '/feed/quiet');
+    expect(await takeover.headerValue('last-event-id')).toBe(before[2][1]);
+    expect(await newcomer.evaluate(() => window.client.lastEventId)).toBe(after);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('tabs with different URLs or different headers do not share; the same URL and headers do', async () => {
     const ann = bearer('ann');
     const bob = bearer('bob');
