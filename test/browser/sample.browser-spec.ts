@@ -131,6 +131,49 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await page.close();
   });
 
+  it("the client in the sample's page runs an answer: POST /answers starts it, its id comes first, the server drops it mid-answer, it resumes on GET /answers/<id>, and done resolves with every token once", async () => {
+    const page = await openPage('/streams');
+    const answerStarted = page.evaluate(async () => {
+      // The sample serves the browser bundle of nestjs-sse-channel/client at /client.js.
+      const clientUrl = '/client.js';
+      const { SseClient } = (await import(clientUrl)) as typeof import('../../lib/client/index.js');
+      const run = { id: '', tokens: [] as string[], ids: [] as (string | undefined)[], errors: [] as string[], done: undefined as unknown };
+      (window as unknown as { run: typeof run }).run = run;
+      const client = new SseClient<{ run: { id: string }; token: string }>('/answers', {
+        method: 'POST',
+        body: { question: 'How does a stream survive a dropped connection?' },
+        // Reconnects resume the run: by then its id has arrived, in its first event.
+        reconnectUrl: () => `/answers/${run.id}`,
+        parse: (data, event) => (event === 'token' ? data : JSON.parse(data)),
+      });
+      client.on('run', ({ id }) => (run.id = id));
+      client.on('token', (token, meta) => {
+        run.tokens.push(token);
+        run.ids.push(meta.id);
+      });
+      client.onError((error) => run.errors.push(error.kind));
+      run.done = await client.done;
+      return run;
+    });
+    type Run = { id: string; tokens: string[] };
+    await page.waitForFunction(() => ((window as unknown as { run?: Run }).run?.tokens.length ?? 0) >= 5, undefined, { timeout: 10_000, polling: 20 });
+    const id = await page.evaluate(() => (window as unknown as { run: Run }).run.id);
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    // The server drops the run's streams (the page's own button does this on /streams).
+    const dropped = await fetch(`${url}/answers/${id}/drop`, { method: 'POST' });
+    expect(dropped.status).toBe(204);
+    const resume = await page.waitForRequest((request) => new URL(request.url()).pathname === `/answers/${id}`, { timeout: 10_000 });
+    const run = await answerStarted;
+    expect(run.tokens.join('')).toBe(ANSWER);
+    expect(run.tokens).toHaveLength(ANSWER.split(/(?<= )/).length);
+    expect(new Set(run.ids).size).toBe(run.tokens.length);
+    expect(run.done).toEqual({ channel: `answers/${id}`, reason: 'complete' });
+    expect(run.errors).toEqual([]);
+    expect(resume.method()).toBe('GET');
+    expect(run.ids).toContain(await resume.headerValue('last-event-id'));
+    await page.close();
+  });
+
   it('the page at / (one stream for every panel) shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
     const page = await openPage('/?room=lobby&user=ada');
     await page.waitForSelector('#chat-state.open');
