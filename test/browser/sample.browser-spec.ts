@@ -174,6 +174,23 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
     await page.close();
   });
 
+  it("the page at / in someone else's private room: the client's done rejects with the 403 and its message, shown; it does not try again", async () => {
+    const page = await openPage('/?room=private-bob&user=alice');
+    await page.waitForSelector('#stream-state.closed', { timeout: 10_000 });
+    expect(await page.locator('#stream-notice').textContent()).toBe('The server refused the stream (403): The room "private-bob" is not yours.');
+    expect(await page.locator('#stream-notice').isVisible()).toBe(true);
+    // Chromium logs the refused response itself; the page adds nothing.
+    const refused = consoleErrors.filter((line) => line.startsWith(page.url()));
+    expect(refused).toEqual([`${page.url()}: Failed to load resource: the server responded with a status of 403 (Forbidden)`]);
+    consoleErrors.splice(consoleErrors.indexOf(refused[0]), 1);
+    // One request: a refusal is final.
+    const requests = () => page.evaluate(() => performance.getEntriesByType('resource').filter((entry) => new URL(entry.name).pathname === '/events').length);
+    expect(await requests()).toBe(1);
+    await page.waitForTimeout(700); // past the route's retry: 500 ms
+    expect(await requests()).toBe(1);
+    await page.close();
+  });
+
   it('the page at / (one stream for every panel) shows no console errors, and looks right (screenshot saved as a test artifact)', async () => {
     const page = await openPage('/?room=lobby&user=ada');
     await page.waitForSelector('#chat-state.open');
