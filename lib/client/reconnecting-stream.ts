@@ -117,6 +117,9 @@ export class ReconnectingStream {
       }
       if (next.error) {
         this.owner.report(next.error);
+        if (this.closed) {
+          return { then: 'end' }; // (closed by a listener of the report: no wait, no more headers())
+        }
       }
       this.owner.state('connecting');
       await new Promise<void>((resolve) => {

@@ -47,7 +47,8 @@ export function buildRequest(
       headers.set('content-type', 'application/json');
     }
   }
-  const reconnectUrl = typeof options.reconnectUrl === 'function' ? options.reconnectUrl() : options.reconnectUrl;
+  // (A function is asked only for a reconnect: before the first request it may have nothing to say yet, e.g. a run's id.)
+  const reconnectUrl = redirect ? (typeof options.reconnectUrl === 'function' ? options.reconnectUrl() : options.reconnectUrl) : undefined;
   return {
     url: redirect ? resolveUrl(reconnectUrl!) : url,
     init: {

@@ -172,6 +172,47 @@ describe('SseClient (unit, with a fake fetch)', () => {
     expect([get.method, get.url, get.body, get.headers.get('last-event-id')]).toEqual(['GET', 'http://sse.test/runs/9', undefined, 'r1']);
   });
 
+  it('a reconnectUrl function is asked only for reconnects (a run\'s id may not be known before the first request)', async () => {
+    server.then(sse('event: run\ndata: {"id":"r9"}\nid: a1\n\n'));
+    let runId: string | undefined;
+    const asked: (string | undefined)[] = [];
+    const c = connect(
+      {
+        method: 'POST',
+        body: { prompt: 'hi' },
+        reconnectUrl: () => {
+          asked.push(runId);
+          if (runId === undefined) throw new Error('no run yet');
+          return `http://sse.test/runs/${runId}`;
+        },
+      },
+      'http://sse.test/chat',
+    );
+    c.on('run' as never, (data: { id: string }) => (runId = data.id));
+    await until(() => server.calls.length === 2, 'the reconnect');
+    expect(asked).toEqual(['r9']);
+    expect([server.calls[0].method, server.calls[1].url]).toEqual(['POST', 'http://sse.test/runs/r9']);
+    c.close();
+  });
+
+  it('close() from an error listener: no wait left behind, and headers() is not asked again', async () => {
+    jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+    try {
+      server.then(refusedNetwork);
+      let headersAsked = 0;
+      const c = connect({ retry: 60_000, headers: () => (headersAsked++, {}) });
+      c.onError(() => c.close());
+      await expect(c.done).resolves.toBeUndefined();
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(jest.getTimerCount()).toBe(0); // (a pending wait would keep a Node process alive for retryIn)
+      jest.advanceTimersByTime(120_000);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect([headersAsked, server.calls.length, c.state]).toEqual([1, 1, 'closed']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('204: closed, done resolves with undefined, no other request', async () => {
     server.then(() => new Response(null, { status: 204 }));
     const c = connect();
