@@ -188,7 +188,7 @@ describe('SseClient (unit, with a fake fetch)', () => {
       },
       'http://sse.test/chat',
     );
-    c.on('run' as never, (data: { id: string }) => (runId = data.id));
+    c.on('run' as never, (data: unknown) => (runId = (data as { id: string }).id));
     await until(() => server.calls.length === 2, 'the reconnect');
     expect(asked).toEqual(['r9']);
     expect([server.calls[0].method, server.calls[1].url]).toEqual(['POST', 'http://sse.test/runs/r9']);
