@@ -4,7 +4,7 @@
 // protocol (servers/protocol.mjs) for the whole: 'publish' is relayed to the
 // first worker (one publisher, as the two-instance run of bench/run.mjs),
 // 'clients' and 'memory' are summed over the workers ('clients' also says
-// how many each holds).
+// how many each holds); 'cpu' answers each worker's CPU time so far (µs).
 //   node workers-server.mjs express|fastify <redis url> <workers> <port> <key prefix>
 import 'reflect-metadata';
 import cluster from 'node:cluster';
@@ -22,6 +22,9 @@ if (cluster.isPrimary) {
     } else if (message.cmd === 'clients') {
       const perWorker = (await Promise.all(workers.map((worker) => call(worker, message, 'clients')))).map((reply) => reply.clients);
       process.send({ cmd: 'clients', clients: perWorker.reduce((sum, n) => sum + n, 0), perWorker });
+    } else if (message.cmd === 'cpu') {
+      const replies = await Promise.all(workers.map((worker) => call(worker, message, 'cpu')));
+      process.send({ cmd: 'cpu', perWorker: replies.map((reply) => reply.micros) });
     } else if (message.cmd === 'memory') {
       const replies = await Promise.all(workers.map((worker) => call(worker, message, 'memory')));
       process.send({ cmd: 'memory', rss: process.memoryUsage().rss + replies.reduce((sum, reply) => sum + reply.rss, 0) });
@@ -58,4 +61,10 @@ if (cluster.isPrimary) {
   await app.listen(port, '127.0.0.1');
   const broadcaster = app.get(SseBroadcaster);
   serve(port, (data) => broadcaster.publish('feed', data), () => broadcaster.clientCount('feed'));
+  // { cmd: 'cpu' } → { micros }: the CPU time this worker has used (user + system, µs).
+  process.on('message', (message) => {
+    if (message.cmd !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.send({ cmd: 'cpu', micros: user + system });
+  });
 }
