@@ -10,7 +10,8 @@ export function redisServerAvailable() {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function freePort() {
+/** A free TCP port on the loopback address. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -9,11 +9,10 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { boundedRun, call } from './ipc.mjs';
-import { redisServerAvailable, startRedis } from './redis.mjs';
+import { freePort, redisServerAvailable, startRedis } from './redis.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,16 +39,6 @@ if (!redisServerAvailable()) {
 }
 const redis = await startRedis();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function stop(child) {
   children.delete(child);

@@ -22,7 +22,8 @@ export function redisServerAvailable(): boolean {
   return found;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on the loopback address. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
