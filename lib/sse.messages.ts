@@ -217,7 +217,7 @@ export const tooManyChannels = (count: number, max: number) =>
   `Too many channels for one stream: ${count}, and this route carries at most ${max} (its maxChannels option).`;
 
 export const multiplexingNeedsSequence = (handler: string) =>
-  `@SseChannels() on ${handler}: streams that carry many channels need a transport that numbers events across channels (readSince(), as RedisTransport has), and SseModule's transport has none. Use RedisTransport, or @SseChannel() routes with this transport.`;
+  `@SseChannels() on ${handler}: streams that carry many channels need a transport that numbers events across channels (readSince(), as RedisTransport has), and SseModule's transport has none (RedisTransport on a Redis Cluster has none either: there, each channel is numbered on its own shard). Use RedisTransport on one Redis server, or @SseChannel() routes with this transport.`;
 
 export const redisNotConnected = (status: string, channel: string) =>
   `Redis is not connected (status "${status}"): the event for channel ${quote(channel)} was not published. Clients stay connected and get later events once Redis is back.`;

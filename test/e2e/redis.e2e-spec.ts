@@ -503,8 +503,8 @@ const hasRedis = redisServerAvailable();
 
   describe('set-up', () => {
     it('refuses bad options with a sentence that names the option', () => {
-      expect(() => new RedisTransport({})).toThrow(/give either "client" \(an ioredis client\) or "connection"/);
-      expect(() => new RedisTransport({ connection: redis.url, client: admin as never })).toThrow(/not both/);
+      expect(() => new RedisTransport({})).toThrow(/give one of "client" \(an ioredis Redis or Cluster\), "connection" \(a redis:\/\/ URL or ioredis options\) and "cluster"/);
+      expect(() => new RedisTransport({ connection: redis.url, client: admin as never })).toThrow(/not several/);
       expect(() => new RedisTransport({ connection: redis.url, keyPrefx: 'x' } as never)).toThrow(/Unknown option "keyPrefx" in RedisTransport options/);
       expect(() => new RedisTransport({ connection: 42 as never })).toThrow(/Invalid RedisTransport options\.connection 42/);
       expect(() => new RedisTransport({ client: {} as never })).toThrow(/Invalid RedisTransport options\.client/);

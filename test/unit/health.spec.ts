@@ -5,6 +5,7 @@ import { SseHealthIndicator } from '../../lib/health/sse-health.indicator.js';
 import type { ResolvedSseModuleOptions } from '../../lib/options/module-options.js';
 import { redisHealth } from '../../lib/transport/redis/redis-health.js';
 import { RedisSubscriptions } from '../../lib/transport/redis/redis-subscriptions.js';
+import { RedisKeys } from '../../lib/transport/redis/redis-keys.js';
 import { RedisTransport } from '../../lib/transport/redis/redis.transport.js';
 import type { RedisClientLike } from '../../lib/transport/redis/redis-transport-options.interface.js';
 import type { ChannelRegistry } from '../../lib/registry/channel-registry.js';
@@ -80,7 +81,7 @@ describe('Redis transport health', () => {
     });
     const host = { suspend: jest.fn(), resume: jest.fn() } as unknown as SseTransportHost;
     const logger = { log: () => undefined, warn: () => undefined } as unknown as Logger;
-    const subscriptions = new RedisSubscriptions(subscriber as unknown as RedisClientLike, 'p:', host, logger);
+    const subscriptions = new RedisSubscriptions(subscriber as unknown as RedisClientLike, new RedisKeys('p:', false), host, logger);
     subscriber.emit('ready');
     await subscriptions.subscribe('a');
     expect(subscriptions.state).toBe('ready');

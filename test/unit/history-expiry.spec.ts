@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { HistoryExpiry, RENEW_BATCH } from '../../lib/transport/redis/history-expiry.js';
 import type { RedisClientLike } from '../../lib/transport/redis/redis-transport-options.interface.js';
+import { RedisKeys } from '../../lib/transport/redis/redis-keys.js';
 import { until } from '../src/until.js';
 
 const TTL = 60_000;
@@ -30,7 +31,7 @@ class FakeCommands extends EventEmitter {
 
 const setup = (ttl = TTL) => {
   const client = new FakeCommands();
-  const expiry = new HistoryExpiry(client as unknown as RedisClientLike, 'p:', ttl, LEASE);
+  const expiry = new HistoryExpiry(client as unknown as RedisClientLike, new RedisKeys('p:', false), ttl, LEASE);
   return { client, expiry };
 };
 const channelsOf = (pipeline: { commands: (string | number)[][] }) => pipeline.commands.map(([, key]) => String(key).slice('p:'.length));

@@ -281,15 +281,18 @@ describe('publish() and connect() options', () => {
 
 describe('RedisTransport options', () => {
   it('have their keys and defaults from the schema', () => {
-    expect(Object.keys(REDIS_TRANSPORT_SCHEMA)).toEqual(['client', 'connection', 'keyPrefix', 'presenceLease']);
-    expect(resolveRedisTransportOptions({ connection: 'redis://x' })).toEqual({ client: undefined, connection: 'redis://x', keyPrefix: 'sse:', presenceLease: 15_000 });
+    expect(Object.keys(REDIS_TRANSPORT_SCHEMA)).toEqual(['client', 'connection', 'cluster', 'keyPrefix', 'presenceLease']);
+    expect(resolveRedisTransportOptions({ connection: 'redis://x' })).toEqual({ client: undefined, connection: 'redis://x', cluster: undefined, keyPrefix: 'sse:', presenceLease: 15_000 });
   });
 
   it.each([
     [{ connection: 'redis://x', keyPrefx: 'a' }, 'Unknown option "keyPrefx" in RedisTransport options. Did you mean "keyPrefix"?'],
     [{ connection: 'redis://x', presenceLease: 100 }, 'Invalid RedisTransport options.presenceLease 100: it must be an integer number of milliseconds, 300 or more.'],
     [{ connection: 'redis://x', keyPrefix: 5 }, `Invalid RedisTransport options.keyPrefix 5: it must be a string, like 'sse:'.`],
-    [{}, 'RedisTransport options: give either "client" (an ioredis client) or "connection"'],
+    [{}, 'RedisTransport options: give one of "client" (an ioredis Redis or Cluster), "connection" (a redis:// URL or ioredis options) and "cluster" ({ nodes, options }).'],
+    [{ connection: 'redis://x', cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }] } }, ', not several.'],
+    [{ cluster: { nodes: [] } }, 'Invalid RedisTransport options.cluster'],
+    [{ cluster: { nodes: ['redis://127.0.0.1:7000'], options: 3 } }, 'Invalid RedisTransport options.cluster.options 3'],
     [{ client: {} }, 'Invalid RedisTransport options.client {}: pass an ioredis client (new Redis(...)).'],
   ])('%j → %s', (options, message) => {
     expect(() => resolveRedisTransportOptions(options as never)).toThrow(message);
@@ -310,7 +313,7 @@ describe('an unknown key in any options object: the nearest known key ("did you 
     ['@SseChannel()', () => resolveRouteOptions('@SseChannel() on A.b', { evnt: 'x' } as never), 'Unknown option "evnt" in @SseChannel() on A.b options. Did you mean "event"? Known options: channel, method, event, retry, heartbeat,'],
     ['publish()', () => resolvePublishOptions({ expect: 'ann' } as never), 'Unknown option "expect" in publish options. Did you mean "except"? Known options: event, id, to, except.'],
     ['connect()', () => resolveConnectOptions({ cancelWhenIdel: 5 } as never), 'Unknown option "cancelWhenIdel" in connect options. Did you mean "cancelWhenIdle"? Known options: end, cancelWhenIdle.'],
-    ['RedisTransport', () => new RedisTransport({ conection: 'redis://x' } as never), 'Unknown option "conection" in RedisTransport options. Did you mean "connection"? Known options: client, connection, keyPrefix, presenceLease.'],
+    ['RedisTransport', () => new RedisTransport({ conection: 'redis://x' } as never), 'Unknown option "conection" in RedisTransport options. Did you mean "connection"? Known options: client, connection, cluster, keyPrefix, presenceLease.'],
   ])('%s', (_name, resolve, message) => {
     expect(resolve).toThrow(message);
   });

@@ -1,5 +1,8 @@
-import { EXPIRE_UNWATCHED_SCRIPT, runScript } from './redis-scripts.js';
+import { EXPIRE_UNWATCHED_SCRIPT, runScript, sharded } from './redis-scripts.js';
+import type { RedisKeys } from './redis-keys.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
+
+const SHARDED_EXPIRE_UNWATCHED_SCRIPT = sharded(EXPIRE_UNWATCHED_SCRIPT);
 
 /** Channels whose Streams one renewal round trip covers (one pipeline; the next is sent once it is answered). */
 export const RENEW_BATCH = 1000;
@@ -18,7 +21,8 @@ export const RENEW_BATCH = 1000;
  * A renewal never outlives an unsubscribe: it goes only for channels in the
  * subscribed set when it is written, on the connection the unsubscribe
  * script goes on afterwards (removing a channel from the set always sends
- * that script), so Redis runs the script after it.
+ * that script), so Redis runs the script after it. (On a cluster each
+ * channel's commands go to its node on one connection: the same holds.)
  */
 export class HistoryExpiry {
   /** Commands sent and not answered yet. */
@@ -31,7 +35,7 @@ export class HistoryExpiry {
 
   constructor(
     private readonly commands: RedisClientLike,
-    private readonly keyPrefix: string,
+    private readonly keys: RedisKeys,
     private readonly ttl: number,
     private readonly lease: number,
   ) {
@@ -70,7 +74,9 @@ export class HistoryExpiry {
       const iterator = channels.values();
       let more = true;
       while (more && !this.stopped && this.commands.status === 'ready') {
-        const pipeline = this.commands.pipeline();
+        // (A cluster's pipeline goes to one node: there, one command each, sent together.)
+        const pipeline = this.keys.cluster ? undefined : this.commands.pipeline();
+        const sent: Promise<unknown>[] = [];
         let size = 0;
         while (size < RENEW_BATCH) {
           const next = iterator.next(); // (taken only now: in the set when its PEXPIRE is written)
@@ -78,11 +84,13 @@ export class HistoryExpiry {
             more = false;
             break;
           }
-          pipeline.call('PEXPIRE', this.keyPrefix + next.value, this.watchedTtl);
+          const key = this.keys.stream(next.value);
+          if (pipeline) pipeline.call('PEXPIRE', key, this.watchedTtl);
+          else sent.push(this.commands.call('PEXPIRE', key, this.watchedTtl));
           size++;
         }
         if (size > 0) {
-          await pipeline.exec();
+          await (pipeline ? pipeline.exec() : Promise.all(sent));
         }
       }
     } catch {
@@ -101,7 +109,7 @@ export class HistoryExpiry {
   watched(channels: Iterable<string>): void {
     if (this.ttl > 0) {
       for (const channel of channels) {
-        this.track(this.commands.call('PEXPIRE', this.keyPrefix + channel, this.watchedTtl));
+        this.track(this.commands.call('PEXPIRE', this.keys.stream(channel), this.watchedTtl));
       }
     }
   }
@@ -113,8 +121,9 @@ export class HistoryExpiry {
    */
   unwatched(channel: string, unsubscribed: Promise<unknown>): void {
     if (this.ttl > 0) {
-      const key = this.keyPrefix + channel;
-      const expire = () => runScript(this.commands, EXPIRE_UNWATCHED_SCRIPT, [key], [this.ttl]);
+      const key = this.keys.stream(channel);
+      const code = this.keys.cluster ? SHARDED_EXPIRE_UNWATCHED_SCRIPT : EXPIRE_UNWATCHED_SCRIPT;
+      const expire = () => runScript(this.commands, code, [key], [this.ttl]);
       this.track(unsubscribed.then(expire, expire));
     }
   }

@@ -1,7 +1,7 @@
 import * as messages from '../../sse.messages.js';
 import { importOptional } from '../../util/import-optional.js';
 
-/** The `ioredis` client class. */
+/** An `ioredis` client class (`Redis` or `Cluster`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type IoredisConstructor = new (...args: any[]) => unknown;
 
@@ -9,16 +9,15 @@ export type IoredisConstructor = new (...args: any[]) => unknown;
  * Loads `ioredis`, an optional peer dependency, or says clearly how to get
  * it when it is not installed.
  */
-export async function loadIoredis(): Promise<IoredisConstructor> {
-  const loaded = await importOptional<{ Redis?: IoredisConstructor; default?: IoredisConstructor | { Redis?: IoredisConstructor } }>('ioredis');
+export async function loadIoredis(which: 'Redis' | 'Cluster' = 'Redis'): Promise<IoredisConstructor> {
+  type Classes = { Redis?: IoredisConstructor; Cluster?: IoredisConstructor };
+  const loaded = await importOptional<Classes & { default?: IoredisConstructor & Classes }>('ioredis');
   if (!loaded) {
     throw new Error(messages.ioredisNotInstalled());
   }
-  const Redis =
-    loaded.Redis ??
-    (typeof loaded.default === 'function' ? loaded.default : loaded.default?.Redis);
-  if (typeof Redis !== 'function') {
+  const found = loaded[which] ?? loaded.default?.[which] ?? (which === 'Redis' && typeof loaded.default === 'function' ? loaded.default : undefined);
+  if (typeof found !== 'function') {
     throw new Error(messages.ioredisWithoutClient());
   }
-  return Redis;
+  return found;
 }

@@ -3,9 +3,12 @@ import { TurnBatcher } from '../../util/turn-batcher.js';
 import { SseEncodingError } from '../../wire/encoder.js';
 import { SseTransportError, type SseTransportPublish } from '../../interfaces/sse-transport.interface.js';
 import { channelTag, parseCallerId, streamIdOf } from './channel-id.js';
-import { PUBLISH_SCRIPT } from './redis-scripts.js';
-import type { RedisClientLike } from './redis-transport-options.interface.js';
-import { watchMarkOf, type SequenceKey } from './sequence-keys.js';
+import { keySlot } from './cluster-slot.js';
+import { PUBLISH_SCRIPT, sharded, type RedisScript } from './redis-scripts.js';
+import type { RedisClientLike, RedisClusterLike } from './redis-transport-options.interface.js';
+import type { SequenceKey } from './sequence-keys.js';
+
+const SHARDED_PUBLISH_SCRIPT = sharded(PUBLISH_SCRIPT);
 
 /** Below this history bound the Stream is trimmed exactly; above, approximately (cheaper for Redis). */
 const EXACT_TRIM_BELOW = 100;
@@ -20,12 +23,12 @@ const EXACT_TRIM_BELOW = 100;
  * `0-0`, or another channel's id.
  */
 export function publishArgs(
-  keyPrefix: string,
   sequence: SequenceKey,
   request: SseTransportPublish,
   lease: number,
 ): { args: (string | number)[]; tag: string } {
-  const key = keyPrefix + request.channel;
+  const keys = sequence.scriptKeys(request.channel);
+  const key = keys[0];
   const tag = channelTag(key);
   let id = '*';
   if (request.id !== undefined) {
@@ -38,7 +41,7 @@ export function publishArgs(
   const { history, historyTtl } = request;
   const audience = request.audience ? JSON.stringify(request.audience) : '';
   const trim = history < EXACT_TRIM_BELOW ? '=' : '~';
-  const args = [key, sequence.key, watchMarkOf(key), key, id, trim, history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease, sequence.newEpoch()];
+  const args = [...keys, key, id, trim, history, historyTtl, request.event ?? '', request.data, request.endEvent, audience, lease, sequence.newEpoch()];
   return { args, tag };
 }
 
@@ -67,11 +70,27 @@ interface QueuedPublish {
  * event. The pipeline starts with SCRIPT LOAD, so the script is known when
  * its EVALSHAs run: a restarted Redis (its script cache empty) cannot fail
  * some of them and have them retried after later ones, out of order.
+ *
+ * On a cluster a pipeline goes to one node: `groupOf` names the node of a
+ * Stream's key, and each node gets its own pipeline (in the order of the
+ * publishes, which is each channel's order).
  */
 export class PublishPipeline {
   private readonly batch = new TurnBatcher<QueuedPublish>((queue) => this.send(queue));
 
-  constructor(private readonly client: () => RedisClientLike | undefined) {}
+  /** The pipeline for one server, or for a cluster (sharded Pub/Sub; one pipeline per node of a Stream key's slot, as ioredis knows it). */
+  static of(client: () => RedisClientLike | undefined, cluster: boolean): PublishPipeline {
+    if (!cluster) {
+      return new PublishPipeline(client);
+    }
+    return new PublishPipeline(client, SHARDED_PUBLISH_SCRIPT, (key) => (client() as RedisClusterLike | undefined)?.slots[keySlot(key)]?.join(';') ?? '');
+  }
+
+  constructor(
+    private readonly client: () => RedisClientLike | undefined,
+    private readonly code: RedisScript = PUBLISH_SCRIPT,
+    private readonly groupOf?: (key: string) => string,
+  ) {}
 
   /** Queues one run of the publish script (its three keys first in `args`). */
   push(args: readonly (string | number)[], settle: PublishSettle): void {
@@ -85,10 +104,27 @@ export class PublishPipeline {
       queue.forEach((publish) => publish.settle(error));
       return;
     }
+    if (!this.groupOf) {
+      this.sendTo(client, queue);
+      return;
+    }
+    const groups = new Map<string, QueuedPublish[]>();
+    for (const publish of queue) {
+      const group = this.groupOf(String(publish.args[0]));
+      const list = groups.get(group);
+      if (list) list.push(publish);
+      else groups.set(group, [publish]);
+    }
+    for (const list of groups.values()) {
+      this.sendTo(client, list);
+    }
+  }
+
+  private sendTo(client: RedisClientLike, queue: QueuedPublish[]): void {
     const pipeline = client.pipeline();
-    pipeline.call('SCRIPT', 'LOAD', PUBLISH_SCRIPT.source);
+    pipeline.call('SCRIPT', 'LOAD', this.code.source);
     for (const { args } of queue) {
-      pipeline.call('EVALSHA', PUBLISH_SCRIPT.sha, 3, ...args);
+      pipeline.call('EVALSHA', this.code.sha, 3, ...args);
     }
     pipeline.exec().then(
       (results) => {

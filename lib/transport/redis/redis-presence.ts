@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { runScript, script, type RedisScript } from './redis-scripts.js';
+import type { RedisKeys } from './redis-keys.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 
 /** How long an instance's lease lasts without renewal, by default; it is renewed (and others' checked) three times as often. */
 export const PRESENCE_LEASE_MS = 15_000;
 
 /*
- * Keys, for a channel C (all under the transport's keyPrefix):
+ * Keys (see redis-keys.ts for where each lives), for a channel C:
  *   presence:C:i   hash  <instance>\0<identity> → 1   who is on C, per instance
  *   presence:C:n   hash  <identity> → instances       how many instances have it
  *   presence:C:a   hash  <identity> → 1               its join was announced
@@ -14,15 +15,14 @@ export const PRESENCE_LEASE_MS = 15_000;
  *   presence-instances      set of instances          whose leases are checked
  *   presence-lease:<instance>  a key that expires     the instance is alive
  * Every entry goes when its identity leaves; a crashed instance's go when its
- * lease has expired and another instance sweeps them.
+ * lease has expired and another instance sweeps them. Each script touches
+ * one channel's three hashes only (one slot on a cluster); the registry of
+ * instances is kept with plain commands.
  */
 
 /** An identity is on C on this instance now; 1 if it is its first instance and its join is to be announced. */
 const JOIN = script(`
-redis.call('SET', KEYS[6], 1, 'PX', ARGV[4])
 redis.call('HSET', KEYS[1], ARGV[1] .. '\\0' .. ARGV[2], 1)
-redis.call('SADD', KEYS[4], ARGV[3])
-redis.call('SADD', KEYS[5], ARGV[1])
 local n = redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 if n == 1 then
   return redis.call('HSETNX', KEYS[3], ARGV[2], 1)
@@ -49,36 +49,24 @@ return redis.call('HDEL', KEYS[3], ARGV[1])
 `);
 
 /**
- * Removes the presence of an instance whose lease has run out (checked here,
- * atomically: one that renewed it meanwhile is alive); returns channel,
- * identity pairs whose last instance it was (their leave is to be
- * announced). KEYS: the instances set. ARGV: key prefix, the instance.
+ * Removes a dead instance's presence on C (ARGV[1]; each entry once, so two
+ * instances sweeping it at once count nothing twice); returns the
+ * identities whose last instance it was (their leave is to be announced).
  */
-const SWEEP = script(`
-local prefix, dead = ARGV[1], ARGV[2]
-if redis.call('EXISTS', prefix .. 'presence-lease:' .. dead) == 1 then
-  return {}
-end
+const SWEEP_CHANNEL = script(`
+local dead = ARGV[1] .. '\\0'
 local left = {}
-for _, channel in ipairs(redis.call('SMEMBERS', prefix .. 'presence-of:' .. dead)) do
-  local base = prefix .. 'presence:' .. channel
-  local fields = redis.call('HKEYS', base .. ':i')
-  for _, field in ipairs(fields) do
-    if string.sub(field, 1, #dead + 1) == dead .. '\\0' then
-      local identity = string.sub(field, #dead + 2)
-      redis.call('HDEL', base .. ':i', field)
-      if redis.call('HINCRBY', base .. ':n', identity, -1) <= 0 then
-        redis.call('HDEL', base .. ':n', identity)
-        if redis.call('HDEL', base .. ':a', identity) == 1 then
-          table.insert(left, channel)
-          table.insert(left, identity)
-        end
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #dead) == dead and redis.call('HDEL', KEYS[1], field) == 1 then
+    local identity = string.sub(field, #dead + 1)
+    if redis.call('HINCRBY', KEYS[2], identity, -1) <= 0 then
+      redis.call('HDEL', KEYS[2], identity)
+      if redis.call('HDEL', KEYS[3], identity) == 1 then
+        table.insert(left, identity)
       end
     end
   end
 end
-redis.call('DEL', prefix .. 'presence-of:' .. dead)
-redis.call('SREM', KEYS[1], dead)
 return left
 `);
 
@@ -91,10 +79,12 @@ return left
 export class RedisPresence {
   readonly instance = randomBytes(8).toString('hex');
   private timer: NodeJS.Timeout | undefined;
+  /** Until when this instance's lease is known to be set (ms since the epoch). */
+  private leasedUntil = 0;
 
   constructor(
     private readonly commands: () => RedisClientLike | undefined,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
     /** A dead instance's identity left a channel (it was its last instance). */
     private readonly onSwept: (channel: string, identity: string) => void,
     private readonly leaseMs = PRESENCE_LEASE_MS,
@@ -117,16 +107,24 @@ export class RedisPresence {
   }
 
   async join(channel: string, identity: string): Promise<boolean> {
-    const keys = [...this.keys(channel), `${this.prefix}presence-lease:${this.instance}`];
-    return (await this.run(JOIN, keys, [this.instance, identity, channel, String(this.leaseMs)])) === 1;
+    // An instance is in the registry only with a lease set first, or a sweep could take it for dead.
+    if (Date.now() > this.leasedUntil - this.leaseMs / 2) {
+      await this.setLease(this.commands());
+    }
+    const commands = this.commands();
+    const registered = commands
+      ? Promise.all([commands.call('SADD', this.keys.channelsOf(this.instance), channel), commands.call('SADD', this.keys.instances, this.instance)])
+      : undefined;
+    const [joined] = await Promise.all([this.run(JOIN, this.channelKeys(channel), [this.instance, identity]), registered]);
+    return joined === 1;
   }
 
   async leave(channel: string, identity: string): Promise<void> {
-    await this.run(LEAVE, this.keys(channel), [this.instance, identity]);
+    await this.run(LEAVE, this.channelKeys(channel), [this.instance, identity]);
   }
 
   async gone(channel: string, identity: string): Promise<boolean> {
-    return (await this.run(GONE, this.keys(channel), [identity])) === 1;
+    return (await this.run(GONE, this.channelKeys(channel), [identity])) === 1;
   }
 
   async list(channel: string): Promise<string[]> {
@@ -134,7 +132,7 @@ export class RedisPresence {
     if (!commands) {
       return [];
     }
-    const flat = (await commands.call('HGETALL', `${this.prefix}presence:${channel}:n`)) as string[];
+    const flat = (await commands.call('HGETALL', `${this.keys.presence(channel)}:n`)) as string[];
     const identities: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       if (Number(flat[i + 1]) > 0) {
@@ -146,30 +144,62 @@ export class RedisPresence {
 
   /** Renews this instance's lease, then sweeps the instances whose lease has run out. */
   private async tick(): Promise<void> {
+    if (await this.renewLease()) {
+      await this.sweep();
+    }
+  }
+
+  /** Renews this instance's lease (true) or not (Redis unreachable: the next tick tries again). */
+  private async renewLease(): Promise<boolean> {
+    const commands = this.commands();
+    return commands?.status === 'ready' && this.setLease(commands).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private async setLease(commands: RedisClientLike | undefined): Promise<void> {
+    if (commands) {
+      const until = Date.now() + this.leaseMs;
+      await commands.call('SET', this.keys.lease(this.instance), '1', 'PX', this.leaseMs);
+      this.leasedUntil = Math.max(this.leasedUntil, until);
+    }
+  }
+
+  /**
+   * Removes the presence of every instance whose lease has run out, channel
+   * by channel (one whose lease is back meanwhile lost what was swept: its
+   * later leaves count nothing twice), then the instance from the registry.
+   */
+  private async sweep(): Promise<void> {
     const commands = this.commands();
     if (!commands || commands.status !== 'ready') {
       return;
     }
     try {
-      await commands.call('SET', `${this.prefix}presence-lease:${this.instance}`, '1', 'PX', this.leaseMs);
-      const instances = (await commands.call('SMEMBERS', `${this.prefix}presence-instances`)) as string[];
+      const instances = (await commands.call('SMEMBERS', this.keys.instances)) as string[];
       for (const other of instances) {
-        if (other === this.instance) {
+        if (other === this.instance || (await commands.call('EXISTS', this.keys.lease(other))) === 1) {
           continue;
         }
-        const left = (await this.run(SWEEP, [`${this.prefix}presence-instances`], [this.prefix, other])) as string[];
-        for (let i = 0; i < left.length; i += 2) {
-          this.onSwept(left[i], left[i + 1]);
+        const channelsOf = this.keys.channelsOf(other);
+        for (const channel of (await commands.call('SMEMBERS', channelsOf)) as string[]) {
+          const left = (await this.run(SWEEP_CHANNEL, this.channelKeys(channel), [other])) as string[];
+          await commands.call('SREM', channelsOf, channel);
+          for (const identity of left) {
+            this.onSwept(channel, identity);
+          }
         }
+        await commands.call('SREM', this.keys.instances, other);
       }
     } catch {
       // Redis unreachable: the next tick tries again.
     }
   }
 
-  private keys(channel: string): string[] {
-    const base = `${this.prefix}presence:${channel}`;
-    return [`${base}:i`, `${base}:n`, `${base}:a`, `${this.prefix}presence-of:${this.instance}`, `${this.prefix}presence-instances`];
+  private channelKeys(channel: string): string[] {
+    const base = this.keys.presence(channel);
+    return [`${base}:i`, `${base}:n`, `${base}:a`];
   }
 
   private run(code: RedisScript, keys: string[], args: string[]): Promise<unknown> {

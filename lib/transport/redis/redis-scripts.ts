@@ -10,6 +10,15 @@ export function script(source: string): RedisScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
+/**
+ * The script for Redis Cluster's sharded Pub/Sub: SPUBLISH and PUBSUB
+ * SHARDNUMSUB where `code` has PUBLISH and PUBSUB NUMSUB (a shard channel
+ * of the same name as the key the script is given: in its slot).
+ */
+export function sharded(code: RedisScript): RedisScript {
+  return script(code.source.replaceAll("'PUBSUB', 'NUMSUB'", "'PUBSUB', 'SHARDNUMSUB'").replaceAll("redis.call('PUBLISH'", "redis.call('SPUBLISH'"));
+}
+
 /** Runs a script by its hash, sending it first when the server does not know it (e.g. after a restart). */
 export async function runScript(
   commands: { call(command: string, ...args: (string | number)[]): Promise<unknown> },
@@ -131,6 +140,9 @@ if redis.call('PUBSUB', 'NUMSUB', KEYS[1])[2] == 0 then
 end
 return 0
 `);
+
+/** How many instances are subscribed to the channel's topic (KEYS[1], its Stream's key); in a script, so that a cluster routes it to the channel's shard. */
+export const SUBSCRIBERS_SCRIPT = script(`return redis.call('PUBSUB', 'NUMSUB', KEYS[1])[2]`);
 
 /**
  * Reads a channel's Stream: the newest id it gave out; the id before which

@@ -2,8 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
 import type { HistoryExpiry } from './history-expiry.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
-import { channelTag, withTag } from './channel-id.js';
-import { parseAudience } from './stream-entry.js';
+import { handOver } from './event-message.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /**
  * Resolves once the client is past its connection handshake ('connect'):
@@ -46,7 +46,7 @@ export class RedisSubscriptions {
 
   constructor(
     private readonly subscriber: RedisClientLike,
-    private readonly keyPrefix: string,
+    private readonly keys: RedisKeys,
     private readonly host: SseTransportHost,
     private readonly logger: Logger,
     private readonly expiry?: HistoryExpiry,
@@ -54,7 +54,7 @@ export class RedisSubscriptions {
     subscriber.on('message', this.onMessage);
     subscriber.on('ready', this.onReady);
     subscriber.on('close', this.onClose);
-    this.controlTopic = `${keyPrefix}\0control`;
+    this.controlTopic = keys.control;
     expiry?.start(this.channels);
     void connected(subscriber)
       .then(() => subscriber.subscribe(this.controlTopic))
@@ -77,7 +77,7 @@ export class RedisSubscriptions {
     if (!this.channels.has(channel)) {
       return; // (unsubscribed meanwhile: nothing was sent)
     }
-    await this.subscriber.subscribe(this.keyPrefix + channel);
+    await this.subscriber.subscribe(this.keys.stream(channel));
     if (this.channels.has(channel)) {
       this.expiry?.watched([channel]);
     }
@@ -88,7 +88,7 @@ export class RedisSubscriptions {
       return;
     }
     // (Without a connection, Redis has dropped its subscriptions already.)
-    const unsubscribed = this.subscriber.status === 'ready' ? this.subscriber.unsubscribe(this.keyPrefix + channel) : Promise.resolve();
+    const unsubscribed = this.subscriber.status === 'ready' ? this.subscriber.unsubscribe(this.keys.stream(channel)) : Promise.resolve();
     unsubscribed.catch(() => undefined);
     this.expiry?.unwatched(channel, unsubscribed);
   }
@@ -111,32 +111,8 @@ export class RedisSubscriptions {
     this.subscriber.disconnect();
   }
 
-  /** An event: `<id>\n<event name>\n<audience>\n<seq> <epoch>\n<data>` on the channel's Pub/Sub topic (its Stream's key). */
-  private readonly onMessage = (topic: string, message: string): void => {
-    if (topic === this.controlTopic) {
-      this.host.control(message);
-      return;
-    }
-    if (!topic.startsWith(this.keyPrefix)) {
-      return;
-    }
-    const idEnd = message.indexOf('\n');
-    const eventEnd = message.indexOf('\n', idEnd + 1);
-    const audienceEnd = message.indexOf('\n', eventEnd + 1);
-    const seqEnd = message.indexOf(' ', audienceEnd + 1);
-    const positionEnd = message.indexOf('\n', seqEnd + 1);
-    if (idEnd < 0 || eventEnd < 0 || audienceEnd < 0 || seqEnd < 0 || positionEnd < 0) {
-      return;
-    }
-    this.host.deliver(topic.slice(this.keyPrefix.length), {
-      id: withTag(message.slice(0, idEnd), channelTag(topic)),
-      event: message.slice(idEnd + 1, eventEnd) || undefined,
-      data: message.slice(positionEnd + 1),
-      audience: parseAudience(message.slice(eventEnd + 1, audienceEnd)),
-      seq: Number(message.slice(audienceEnd + 1, seqEnd)),
-      epoch: message.slice(seqEnd + 1, positionEnd),
-    });
-  };
+  /** An event: `<id>\n<event name>\n<audience>\n<seq> <epoch>\n<data>` on the channel's Pub/Sub topic (its Stream's key), or a control message. */
+  private readonly onMessage = (topic: string, message: string): void => handOver(this.host, this.keys, topic, message);
 
   private readonly onClose = (): void => {
     // Also before the first 'ready': a subscription may have been confirmed already.
@@ -154,7 +130,7 @@ export class RedisSubscriptions {
     if (!this.lost) {
       return;
     }
-    const topics = [this.controlTopic, ...[...this.channels].map((channel) => this.keyPrefix + channel)];
+    const topics = [this.controlTopic, ...[...this.channels].map((channel) => this.keys.stream(channel))];
     this.subscriber.subscribe(...topics).then(
       () => {
         if (!this.lost) {

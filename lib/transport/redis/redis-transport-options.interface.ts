@@ -6,7 +6,9 @@
  */
 export interface RedisClientLike {
   readonly status: string;
-  readonly options?: { keyPrefix?: string };
+  readonly options?: { keyPrefix?: string; host?: string; port?: number };
+  /** `true` on an ioredis `Cluster`. */
+  readonly isCluster?: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(command: string, ...args: any[]): Promise<unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,8 +20,36 @@ export interface RedisClientLike {
   pipeline(): RedisPipelineLike;
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
+  ssubscribe?(...channels: string[]): Promise<unknown>;
+  sunsubscribe?(...channels: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   disconnect(): void;
+}
+
+/**
+ * The part of an `ioredis` `Cluster` the transport uses (it is also a
+ * {@link RedisClientLike}).
+ *
+ * @publicApi
+ */
+export interface RedisClusterLike extends RedisClientLike {
+  readonly isCluster: true;
+  /** Each slot's nodes (`host:port`), the master first. */
+  readonly slots: string[][];
+  nodes(role?: 'all' | 'master' | 'slave'): RedisClientLike[];
+  refreshSlotsCache?(): void;
+}
+
+/**
+ * Where a Redis Cluster is, for `RedisTransport` to connect to it itself.
+ *
+ * @publicApi
+ */
+export interface RedisClusterConnection {
+  /** Some of the cluster's nodes (ioredis finds the others): `{ host, port }` objects or `redis://` URLs. */
+  nodes: ({ host: string; port: number } | string)[];
+  /** ioredis `ClusterOptions` (e.g. `redisOptions: { password }`). */
+  options?: Record<string, unknown>;
 }
 
 /**
@@ -41,9 +71,11 @@ export interface RedisPipelineLike {
  */
 export interface RedisTransportOptions {
   /**
-   * An `ioredis` client (v5 or v6) for commands; the transport makes one more
-   * connection from it for subscriptions (`duplicate()`). You keep ownership:
-   * the transport does not close it. Give either `client` or `connection`.
+   * An `ioredis` client (v5 or v6) for commands — a `Redis`, or a `Cluster`
+   * for Redis Cluster; the transport makes its subscription connections from
+   * it (`duplicate()`; on a cluster, one per master). You keep ownership: the
+   * transport does not close it. Give one of `client`, `connection` and
+   * `cluster`.
    */
   client?: RedisClientLike;
   /**
@@ -52,6 +84,14 @@ export interface RedisTransportOptions {
    * subscriptions. Needs the `ioredis` package installed.
    */
   connection?: string | Record<string, unknown>;
+  /**
+   * A Redis Cluster to connect to (`{ nodes, options }`): the transport opens
+   * (and on shutdown closes) an ioredis `Cluster` for commands and one
+   * subscription connection per master. Needs the `ioredis` package
+   * installed. Channels spread over the shards by their hash tags; live
+   * events use sharded Pub/Sub (Redis 7+). See docs/redis.md.
+   */
+  cluster?: RedisClusterConnection;
   /**
    * Prefix of the Redis keys (one Stream per channel) and Pub/Sub channels
    * the transport uses. Give each application its own prefix when several

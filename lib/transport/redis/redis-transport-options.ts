@@ -3,7 +3,7 @@
  */
 import * as messages from '../../sse.messages.js';
 import { PRESENCE_LEASE_MS } from './redis-presence.js';
-import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
+import type { RedisClientLike, RedisClusterConnection, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { custom, resolveOptions, type Resolved, type SchemaOf } from '../../options/schema.js';
 
 
@@ -22,6 +22,16 @@ const REDIS = {
   connection: custom<string | Record<string, unknown>>((connection, field, at) => {
     if (typeof connection !== 'string' && (connection === null || typeof connection !== 'object')) {
       throw at.error(messages.invalidOptionValue(field, connection, 'pass a redis:// URL or ioredis options.'));
+    }
+  })(),
+  cluster: custom<RedisClusterConnection>((cluster, field, at) => {
+    const nodes = (cluster as RedisClusterConnection | null)?.nodes;
+    if (cluster === null || typeof cluster !== 'object' || !Array.isArray(nodes) || nodes.length === 0) {
+      throw at.error(messages.invalidOptionValue(field, cluster, "pass { nodes: [{ host: '127.0.0.1', port: 7000 }], options?: ClusterOptions }."));
+    }
+    const options = (cluster as RedisClusterConnection).options;
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw at.error(messages.invalidOptionValue(`${field}.options`, options, 'pass ioredis ClusterOptions (an object), or leave it out.'));
     }
   })(),
   keyPrefix: custom<string>((keyPrefix, field, at) => {
@@ -48,9 +58,10 @@ export function resolveRedisTransportOptions(options: RedisTransportOptions): Re
     throw new Error(messages.mustBeAnObject(where, options, "{ connection: 'redis://127.0.0.1:6379' }"));
   }
   const resolved = resolveOptions(REDIS, options, { where, root: where, label: 'RedisTransport option', prefix: '', error: (message) => new Error(message) });
-  if ((resolved.client === undefined) === (resolved.connection === undefined)) {
+  const given = [resolved.client, resolved.connection, resolved.cluster].filter((value) => value !== undefined).length;
+  if (given !== 1) {
     throw new Error(
-      `${where}: give either "client" (an ioredis client) or "connection" (a redis:// URL or ioredis options)${resolved.client === undefined ? '' : ', not both'}.`,
+      `${where}: give one of "client" (an ioredis Redis or Cluster), "connection" (a redis:// URL or ioredis options) and "cluster" ({ nodes, options })${given === 0 ? '' : ', not several'}.`,
     );
   }
   return resolved;

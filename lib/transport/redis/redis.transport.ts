@@ -12,14 +12,15 @@ import {
   type SseTransportRead,
   type SseTransportReadSince,
 } from '../../interfaces/sse-transport.interface.js';
-import { HistoryExpiry } from './history-expiry.js';
-import { loadIoredis } from './load-ioredis.js';
+import type { ClusterSubscriptions } from './cluster-subscriptions.js';
 import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
+import { isClusterOptions, openConnections } from './redis-connections.js';
 import { SequenceKey } from './sequence-keys.js';
 import { redisHealth } from './redis-health.js';
-import { READ_SCRIPT, runScript } from './redis-scripts.js';
+import { RedisKeys } from './redis-keys.js';
+import { READ_SCRIPT, SUBSCRIBERS_SCRIPT, runScript, sharded } from './redis-scripts.js';
 import { RedisPresence } from './redis-presence.js';
-import { RedisSubscriptions } from './redis-subscriptions.js';
+import type { RedisSubscriptions } from './redis-subscriptions.js';
 import { resolveRedisTransportOptions, type ResolvedRedisTransportOptions } from './redis-transport-options.js';
 import type { RedisClientLike, RedisTransportOptions } from './redis-transport-options.interface.js';
 import { toRead } from './stream-entry.js';
@@ -29,6 +30,7 @@ import { channelTag, compareChannelIds, parseCallerId, parseChannelId, streamIdO
 const LOST_STATUSES = new Set(['reconnecting', 'close', 'end']);
 /** How long close() waits for Redis to hear of the channels this instance left (their Streams' expiry). */
 const CLOSE_WAIT_MS = 2000;
+const SHARDED_SUBSCRIBERS_SCRIPT = sharded(SUBSCRIBERS_SCRIPT);
 
 /**
  * Shares channels among every instance of the application through Redis
@@ -47,29 +49,38 @@ const CLOSE_WAIT_MS = 2000;
  * same name in one script, so every instance gets the events in publish
  * order; an instance subscribes only to the channels it has clients on.
  *
+ * On a Redis Cluster every key of a channel carries its hash tag (one slot
+ * per script, see redis-keys.ts), live events go by sharded Pub/Sub, and
+ * each channel is numbered in its own sequence: streams on many channels
+ * need one server.
+ *
  * @publicApi
  */
 export class RedisTransport implements SseTransport {
-  private readonly keyPrefix: string;
+  private readonly keys: RedisKeys;
   private readonly logger = new Logger(SSE_LOGGER_CONTEXT);
   private host: SseTransportHost | undefined;
   private commands: RedisClientLike | undefined;
-  private subscriptions: RedisSubscriptions | undefined;
+  private subscriptions: RedisSubscriptions | ClusterSubscriptions | undefined;
   private ownsCommands = false;
   private readonly errors = new RateLimitedLog(LOG_INTERVAL, (message) => this.logger.error(message));
   /** Publishes sent but not confirmed yet: they fail at once when the connection drops. */
   private readonly inFlight = new Set<(error: Error) => void>();
-  private readonly pipeline = new PublishPipeline(() => this.commands);
+  private readonly pipeline: PublishPipeline;
   private presence: RedisPresence | undefined;
 
   private readonly options: ResolvedRedisTransportOptions;
-  /** The sequence across channels. */
+  /** The sequence across channels (each channel's own on a cluster). */
   private readonly sequence: SequenceKey;
-
   constructor(options: RedisTransportOptions) {
     this.options = resolveRedisTransportOptions(options);
-    this.keyPrefix = this.options.keyPrefix;
-    this.sequence = new SequenceKey(this.keyPrefix);
+    this.keys = new RedisKeys(this.options.keyPrefix, isClusterOptions(this.options));
+    this.sequence = new SequenceKey(this.keys);
+    this.pipeline = PublishPipeline.of(() => this.commands, this.keys.cluster);
+    if (this.keys.cluster) {
+      // (No sequence across channels on a cluster: see the class's comment.)
+      Object.defineProperty(this, 'readSince', { value: undefined });
+    }
   }
 
   async init(host: SseTransportHost): Promise<void> {
@@ -77,24 +88,14 @@ export class RedisTransport implements SseTransport {
       throw new Error(messages.redisTransportShared());
     }
     this.host = host;
-    if (this.options.client) {
-      this.commands = this.options.client;
-      this.ownsCommands = false;
-    } else {
-      const Redis = await loadIoredis();
-      const { connection } = this.options;
-      this.commands = (typeof connection === 'string' ? new Redis(connection) : new Redis(connection)) as RedisClientLike;
-      this.ownsCommands = true;
-      this.commands.on('error', this.logError);
-    }
+    const connections = await openConnections(this.options, this.keys, host, this.logger, this.logError);
+    this.commands = connections.commands;
+    this.ownsCommands = connections.owned;
+    this.subscriptions = connections.subscriptions;
     this.commands.on('close', this.onCommandsClose);
-    const subscriber = this.commands.duplicate({ autoResubscribe: false, lazyConnect: false });
-    subscriber.on('error', this.logError);
-    const expiry = new HistoryExpiry(this.commands, this.keyPrefix, host.historyTtl ?? 0, this.options.presenceLease);
-    this.subscriptions = new RedisSubscriptions(subscriber, this.keyPrefix, host, this.logger, expiry);
     this.presence = new RedisPresence(
       () => this.commands,
-      this.keyPrefix,
+      this.keys,
       (channel, identity) => host.presenceSwept(channel, identity),
       this.options.presenceLease,
     );
@@ -116,7 +117,7 @@ export class RedisTransport implements SseTransport {
     if (!commands || !this.host) {
       throw new Error(messages.redisNotStarted('publish()'));
     }
-    const { args, tag } = publishArgs(this.keyPrefix, this.sequence, request, this.options.presenceLease);
+    const { args, tag } = publishArgs(this.sequence, request, this.options.presenceLease);
     // While it first connects ioredis queues the command; once it has lost
     // the connection, the publish fails at once instead of piling up.
     if (LOST_STATUSES.has(commands.status)) {
@@ -147,7 +148,7 @@ export class RedisTransport implements SseTransport {
     const ttl = this.host?.historyTtl ?? 0;
     const [{ lastId, newest }] = await Promise.all([
       this.read(channel, '0-0', 0),
-      this.sequence.watched(this.commands!, this.keyPrefix + channel, ttl > 0 ? ttl + this.options.presenceLease : 0),
+      this.sequence.watched(this.commands!, channel, ttl > 0 ? ttl + this.options.presenceLease : 0),
     ]);
     // (An entry since deleted by XDEL leaves the newest id without its event.)
     return lastId === undefined ? undefined : newest?.id === lastId ? newest : { id: lastId, event: undefined, data: '' };
@@ -161,29 +162,29 @@ export class RedisTransport implements SseTransport {
     if (!this.commands) {
       throw new SseTransportError('RedisTransport: read() after the application shut down.');
     }
-    const key = this.keyPrefix + channel;
+    const key = this.keys.stream(channel);
     const reply = (await runScript(this.commands, READ_SCRIPT, [key], [streamIdOf(afterId), count])) as unknown[];
     return toRead(reply, channelTag(key));
   }
 
   async readSince(channel: string, seq: number, count: number, fromStart: boolean): Promise<SseTransportReadSince> {
     if (!this.commands) throw new SseTransportError('RedisTransport: readSince() after the application shut down.');
-    return this.sequence.readSince(this.commands, this.keyPrefix + channel, seq, count, fromStart);
+    return this.sequence.readSince(this.commands, channel, seq, count, fromStart);
   }
 
   async sendControl(message: string): Promise<void> {
     if (!this.commands || !this.subscriptions) {
       throw new Error(messages.redisNotStarted('sendControl()'));
     }
-    await this.commands.call('PUBLISH', this.subscriptions.controlTopic, message);
+    await this.commands.call(this.keys.cluster ? 'SPUBLISH' : 'PUBLISH', this.subscriptions.controlTopic, message);
   }
 
   async countSubscribers(channel: string): Promise<number> {
     if (!this.commands) {
       return 0;
     }
-    const [, count] = (await this.commands.call('PUBSUB', 'NUMSUB', this.keyPrefix + channel)) as [string, number];
-    return Number(count);
+    const code = this.keys.cluster ? SHARDED_SUBSCRIBERS_SCRIPT : SUBSCRIBERS_SCRIPT;
+    return Number(await runScript(this.commands, code, [this.keys.stream(channel)], []));
   }
 
   /** Up when both connections are ready and subscribed; with their states and the subscribed channel count. */
@@ -193,12 +194,12 @@ export class RedisTransport implements SseTransport {
 
   /** `<ms>-<seq>.<tag>` with `channel`'s tag only: an id of another channel is none of this one's. */
   parseId(id: string, channel: string): string | undefined {
-    return parseChannelId(id, channelTag(this.keyPrefix + channel));
+    return parseChannelId(id, channelTag(this.keys.stream(channel)));
   }
 
   /** A Stream id above `0-0`, with `channel`'s tag or none; the event's id gets the tag. */
   callerId(id: string, channel: string): string | undefined {
-    return parseCallerId(id, channelTag(this.keyPrefix + channel));
+    return parseCallerId(id, channelTag(this.keys.stream(channel)));
   }
 
   compareIds(a: string, b: string): number {

@@ -1,0 +1,246 @@
+import type { Logger } from '@nestjs/common';
+import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
+import { keySlot } from './cluster-slot.js';
+import { handOver } from './event-message.js';
+import type { HistoryExpiry } from './history-expiry.js';
+import type { RedisKeys } from './redis-keys.js';
+import { whenReady } from './when-ready.js';
+import type { RedisClientLike, RedisClusterLike } from './redis-transport-options.interface.js';
+
+/** Waits between attempts to subscribe again, in ms (the last one repeats). */
+const RETRY_MS = [50, 100, 250, 500, 1000, 2000];
+
+/** Where a topic is subscribed. */
+type Subscribed = { readonly node: string; readonly slot: number };
+
+/**
+ * The transport's subscriptions on a Redis Cluster, with sharded Pub/Sub:
+ * one connection per master that serves a channel this instance has
+ * clients on (and the control topic), each channel SSUBSCRIBEd on the
+ * master of its slot, so each message crosses only its own shard.
+ *
+ * Losing any of them — a master's connection closes, its slot moves (a
+ * failover, a resharding: Redis unsubscribes the channel, or the slot map
+ * says another node has it) — suspends the host (events may be missed);
+ * once every topic is subscribed on the right master again, the host
+ * resumes (every channel reads what it missed from its Stream). It tries
+ * again, with a short backoff, until it is so or the transport closes.
+ */
+export class ClusterSubscriptions {
+  /** Channels this instance is subscribed to. */
+  readonly channels = new Set<string>();
+  readonly controlTopic: string;
+  /** Each master's subscription connection, by node. */
+  private readonly shards = new Map<string, RedisClientLike>();
+  private readonly subscribed = new Map<string, Subscribed>();
+  /** Bumped on every loss: a resubscription that saw one meanwhile goes again. */
+  private generation = 0;
+  private syncing: Promise<void> | undefined;
+  private lost = false;
+  /** Whether the host was suspended (and is to be resumed). */
+  private suspended = false;
+  private wasReady = false;
+  private closed = false;
+
+  constructor(
+    private readonly cluster: RedisClusterLike,
+    private readonly keys: RedisKeys,
+    private readonly host: SseTransportHost,
+    private readonly logger: Logger,
+    private readonly onError: (error: Error) => void,
+    private readonly expiry?: HistoryExpiry,
+  ) {
+    this.controlTopic = keys.control;
+    expiry?.start(this.channels);
+    cluster.on('refresh', this.onRefresh);
+    this.syncing = this.sync();
+  }
+
+  /** `ready` once every topic is subscribed on its master; `resubscribing` after a loss; `connecting` before. */
+  get state(): string {
+    if (this.closed) return 'closed';
+    if (this.lost) return 'resubscribing';
+    if (!this.wasReady) return 'connecting';
+    return [...this.shards.values()].every((client) => client.status === 'ready') ? 'ready' : 'resubscribing';
+  }
+
+  /** Each master's subscription connection state, by node (`host:port`). */
+  get shardStates(): Record<string, string> {
+    return Object.fromEntries([...this.shards].map(([node, client]) => [node, client.status]));
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+    const topic = this.keys.stream(channel);
+    while (!this.closed && this.channels.has(channel) && !this.subscribed.has(topic)) {
+      if (this.syncing) {
+        await this.syncing;
+        continue;
+      }
+      try {
+        await this.subscribeOn(this.nodeOf(topic), [topic]);
+      } catch {
+        this.lose();
+      }
+    }
+    if (this.channels.has(channel) && !this.closed) {
+      this.expiry?.watched([channel]);
+    }
+  }
+
+  unsubscribe(channel: string): void {
+    if (!this.channels.delete(channel)) {
+      return;
+    }
+    const topic = this.keys.stream(channel);
+    const at = this.subscribed.get(topic);
+    this.subscribed.delete(topic);
+    const client = at && this.shards.get(at.node);
+    const unsubscribed = client?.status === 'ready' && client.sunsubscribe ? client.sunsubscribe(topic) : Promise.resolve();
+    unsubscribed.catch(() => undefined);
+    this.expiry?.unwatched(channel, unsubscribed);
+  }
+
+  /** Unsubscribes from every channel and waits, at most `ms`, for Redis to have heard of it. */
+  async unsubscribeAll(ms: number): Promise<void> {
+    this.expiry?.stop();
+    for (const channel of [...this.channels]) {
+      this.unsubscribe(channel);
+    }
+    await this.expiry?.settle(ms);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.expiry?.stop();
+    this.channels.clear();
+    this.subscribed.clear();
+    this.cluster.removeListener('refresh', this.onRefresh);
+    for (const node of [...this.shards.keys()]) {
+      this.drop(node);
+    }
+  }
+
+  /** The master that serves `topic`'s slot now, as ioredis knows it. */
+  private nodeOf(topic: string): string {
+    const node = this.cluster.slots[keySlot(topic)]?.[0];
+    if (!node) {
+      throw new Error(`no master serves the slot of ${topic}`);
+    }
+    return node;
+  }
+
+  /** SSUBSCRIBEs `topics` on `node`'s connection: one command per slot (Redis takes no more), sent together. */
+  private async subscribeOn(node: string, topics: string[]): Promise<void> {
+    const client = this.shard(node);
+    await whenReady(client);
+    const bySlot = new Map<number, string[]>();
+    for (const topic of topics) {
+      const slot = keySlot(topic);
+      const same = bySlot.get(slot);
+      if (same) same.push(topic);
+      else bySlot.set(slot, [topic]);
+    }
+    await Promise.all([...bySlot.values()].map((same) => client.ssubscribe!(...same)));
+    if (this.shards.get(node) === client) {
+      for (const [slot, same] of bySlot) {
+        for (const topic of same) this.subscribed.set(topic, { node, slot });
+      }
+    }
+  }
+
+  /** The subscription connection to `node`, made from ioredis's connection to it (its options, credentials included). */
+  private shard(node: string): RedisClientLike {
+    const existing = this.shards.get(node);
+    if (existing) {
+      return existing;
+    }
+    const master = this.cluster.nodes('master').find((redis) => `${redis.options?.host}:${redis.options?.port}` === node);
+    if (!master) {
+      throw new Error(`ioredis has no connection to ${node} yet`);
+    }
+    const client = master.duplicate({ autoResubscribe: false, retryStrategy: () => null, lazyConnect: false, readOnly: false });
+    client.on('smessage', this.onMessage);
+    client.on('error', this.onError);
+    const gone = () => {
+      if (this.shards.get(node) === client) this.lose();
+    };
+    client.on('close', gone);
+    client.on('moved', gone);
+    this.shards.set(node, client);
+    return client;
+  }
+
+  private drop(node: string): void {
+    const client = this.shards.get(node);
+    this.shards.delete(node);
+    for (const [topic, at] of this.subscribed) {
+      if (at.node === node) this.subscribed.delete(topic);
+    }
+    client?.disconnect();
+  }
+
+  /** Something is no longer subscribed: suspend the host (once) and subscribe everything again. */
+  private readonly lose = (): void => {
+    if (this.closed) return;
+    this.generation++;
+    if (!this.suspended && (this.wasReady || this.channels.size > 0)) {
+      this.suspended = true;
+      this.logger.warn(`Lost a Redis Cluster subscription: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`);
+      this.host.suspend();
+    }
+    this.lost = true;
+    this.syncing ??= this.sync();
+  };
+
+  /** Subscribes every topic on the master of its slot, until done (or closed). */
+  private async sync(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      const generation = this.generation;
+      try {
+        await whenReady(this.cluster);
+        const wanted = new Map<string, string[]>();
+        for (const topic of [this.controlTopic, ...[...this.channels].map((channel) => this.keys.stream(channel))]) {
+          const node = this.nodeOf(topic);
+          const topics = wanted.get(node);
+          if (topics) topics.push(topic);
+          else wanted.set(node, [topic]);
+        }
+        for (const [node, client] of [...this.shards]) {
+          if (!wanted.has(node) || client.status === 'end' || client.status === 'close') this.drop(node);
+        }
+        this.subscribed.clear();
+        await Promise.all([...wanted].map(([node, topics]) => this.subscribeOn(node, topics)));
+        if (generation !== this.generation || this.closed) continue;
+        this.syncing = undefined;
+        this.lost = false;
+        this.wasReady = true;
+        if (this.suspended) {
+          this.suspended = false;
+          this.logger.log(`Redis Cluster: resubscribed to ${this.subscribed.size} topic(s) on ${this.shards.size} master(s); reading what they missed.`);
+          this.expiry?.watched(this.channels);
+          this.host.resume();
+        }
+        return;
+      } catch {
+        this.cluster.refreshSlotsCache?.(); // (a master moved: ioredis learns where)
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]).unref());
+      }
+    }
+    this.syncing = undefined;
+  }
+
+  /** ioredis read the slot map again: a topic whose slot another master serves now was unsubscribed (or soon is). */
+  private readonly onRefresh = (): void => {
+    if (this.syncing) return;
+    for (const at of this.subscribed.values()) {
+      if (this.cluster.slots[at.slot]?.[0] !== at.node) {
+        this.lose();
+        return;
+      }
+    }
+  };
+
+  /** An event on a channel's shard topic, or a control message. */
+  private readonly onMessage = (topic: string, message: string): void => handOver(this.host, this.keys, topic, message);
+}
