@@ -8,7 +8,7 @@ export default {
   rootDir: '.',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts', '**/*.cluster-spec.ts'],
   modulePathIgnorePatterns: ['<rootDir>/test/nest11/', '<rootDir>/dist/', '<rootDir>/dist-sample/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {

@@ -1,0 +1,195 @@
+import { Controller } from '@nestjs/common';
+import { Cluster } from 'ioredis';
+import { RedisTransport, SseBroadcaster, SseChannels, SseHealthIndicator, SseModule } from '../../lib/index.js';
+import { SseTestStream } from '../../lib/testing/index.js';
+import { keySlot } from '../../lib/transport/redis/cluster-slot.js';
+import { RedisKeys } from '../../lib/transport/redis/redis-keys.js';
+import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
+import { DeliveryController } from '../src/delivery.controller.js';
+import { expiresAt, identify, IdentityController } from '../src/identity.controller.js';
+import { generations, RunsController } from '../src/runs.controller.js';
+import { RedisCluster } from '../src/redis-cluster.js';
+import { redisServerAvailable } from '../src/redis-server.js';
+import { until } from '../src/until.js';
+
+const hasRedis = redisServerAvailable();
+const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() + 60_000}` });
+const LEASE = 900;
+let prefixes = 0;
+
+/** The Redis suites' promises on a local Redis Cluster of 3 masters and 3 replicas (issue 24 §2). */
+(hasRedis ? describe : describe.skip)('RedisTransport on a Redis Cluster (3 masters + 3 replicas)', () => {
+  let cluster: RedisCluster;
+  let admin: Cluster;
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+    admin = new Cluster(cluster.startupNodes);
+  }, 60_000);
+  afterAll(async () => {
+    admin?.disconnect();
+    await cluster?.destroy();
+  });
+
+  /** One app instance on the cluster: A connects itself ({ cluster }), B is given an ioredis Cluster. */
+  const instance = (platform: Platform, keyPrefix: string, given = false) => {
+    let client: Cluster | undefined;
+    const transport = () => {
+      if (!given) return new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix, presenceLease: LEASE });
+      client = new Cluster(cluster.startupNodes);
+      return new RedisTransport({ client, keyPrefix, presenceLease: LEASE });
+    };
+    return createTestApp(platform, {
+      imports: [
+        SseModule.forRootAsync({
+          useFactory: () => ({
+            heartbeat: 0,
+            channels: { 'live/small': { size: 3 } },
+            identities: { identify, expiresAt, presenceLeaveDelay: 100 },
+            transport: transport(),
+          }),
+        }),
+      ],
+      controllers: [DeliveryController, IdentityController, RunsController],
+    }).then((app) => ({ ...app, close: async () => (await app.close(), client?.disconnect()) }));
+  };
+
+  describe('two instances, A (express, { cluster }) and B (fastify, a Cluster client)', () => {
+    let a: TestApp;
+    let b: TestApp;
+    let keys: RedisKeys;
+    const on = (t: TestApp) => t.app.get(SseBroadcaster);
+
+    beforeAll(async () => {
+      const keyPrefix = `c${++prefixes}:`;
+      keys = new RedisKeys(keyPrefix, true);
+      [a, b] = await Promise.all([instance('express', keyPrefix), instance('fastify', keyPrefix, true)]);
+    }, 30_000);
+    afterAll(() => Promise.all([a?.close(), b?.close()]));
+
+    it('publishes on A reach the clients on B on channels spread over every master, in order, with the same ids', async () => {
+      const topics = Array.from({ length: 12 }, (_, i) => `t${i}`);
+      const masters = new Set(await Promise.all(topics.map((topic) => cluster.masterOf(keys.stream(`live/${topic}`)))));
+      expect(masters.size).toBe(3); // (12 channels hashed over 3 masters: each gets some)
+      const streams = await Promise.all(topics.map((topic) => SseTestStream.open(b.server, { path: `/live/${topic}/raw` })));
+      await until(() => topics.every((topic) => on(b).clientCount(`live/${topic}`) === 1), 'the clients on B');
+      const ids: string[][] = topics.map(() => []);
+      for (let n = 0; n < 10; n++) {
+        for (const [i, topic] of topics.entries()) ids[i].push(await on(n % 2 ? b : a).publish(`live/${topic}`, { n }));
+      }
+      for (const [i, stream] of streams.entries()) {
+        const events = await stream.waitForEvents(10);
+        expect(events.map((e) => e.id)).toEqual(ids[i]);
+        expect(events.map((e) => JSON.parse(e.data).n)).toEqual([...Array(10).keys()]);
+      }
+      // Each channel's keys are in its own slot: the Stream holds the events.
+      const stream = keys.stream('live/t0');
+      expect(await admin.xlen(stream)).toBe(10);
+      expect(keySlot(keys.watchMark('live/t0'))).toBe(keySlot(stream));
+      await Promise.all(streams.map((s) => s.close()));
+    });
+
+    it('a client that leaves B resumes on A with Last-Event-ID: exactly what it missed, then live events', async () => {
+      const first = await SseTestStream.open(b.server, { path: '/live/move/raw' });
+      await until(() => on(b).clientCount('live/move') === 1, 'the client on B');
+      const ids = [await on(a).publish('live/move', 1), await on(a).publish('live/move', 2)];
+      await first.waitForEvents(2);
+      await first.close();
+      const missed = [await on(b).publish('live/move', 3), await on(a).publish('live/move', 4)];
+      const onA = await SseTestStream.open(a.server, { path: '/live/move/raw', headers: { 'last-event-id': ids[1] } });
+      const replayed = await onA.waitForEvents(2);
+      expect(replayed.map((e) => e.id)).toEqual(missed);
+      const live = await on(b).publish('live/move', 5);
+      expect((await onA.waitForEvents(3))[2]).toMatchObject({ id: live, data: '5' });
+      await onA.close();
+    });
+
+    it('history-exceeded on a cluster: a resume behind the trimmed history gets the reset event, then live events', async () => {
+      const early = await on(a).publish('live/small', 'early');
+      let latest = '';
+      for (let n = 0; n < 5; n++) latest = await on(a).publish('live/small', `n${n}`);
+      const stream = await SseTestStream.open(b.server, { path: '/live/small/raw', headers: { 'last-event-id': early } });
+      const [reset] = await stream.waitForEvents(1);
+      expect(reset).toMatchObject({ event: 'sse-reset', id: latest });
+      expect(JSON.parse(reset.data)).toEqual({ reason: 'history-exceeded', lastEventId: early, channel: 'live/small' });
+      const next = await on(a).publish('live/small', 'next');
+      expect((await stream.waitForEvents(2))[1]).toMatchObject({ id: next, data: 'next' });
+      await stream.close();
+    });
+
+    it('a run started by POST on A resumes on B from its start and from Last-Event-ID, and ends on both', async () => {
+      const runId = `cluster-${Date.now()}`;
+      const started = await SseTestStream.open(a.server, { path: '/chat', method: 'POST', body: { id: runId } });
+      await until(() => generations.get(runId)?.subscribed === 1, 'the run to start');
+      const generation = generations.get(runId)!;
+      generation.tokens.next('Hel');
+      generation.tokens.next('lo');
+      const [, second] = await started.waitForEvents(2);
+      const fromStart = await SseTestStream.open(b.server, { path: `/runs/${runId}` });
+      const resumed = await SseTestStream.open(b.server, { path: `/runs/${runId}`, headers: { 'last-event-id': second.id! } });
+      expect((await fromStart.waitForEvents(2)).map((e) => e.data)).toEqual(['Hel', 'lo']);
+      generation.tokens.next(' world');
+      generation.tokens.complete();
+      await Promise.all([started.waitForEnd(), fromStart.waitForEnd(), resumed.waitForEnd()]);
+      expect(resumed.events.filter((e) => e.event === 'token').map((e) => e.data)).toEqual([' world']);
+      expect(fromStart.events.filter((e) => e.event === 'token').map((e) => e.data)).toEqual(['Hel', 'lo', ' world']);
+      expect(fromStart.events.at(-1)?.event).toBe('sse-end');
+    });
+
+    it('presence across instances: a join on A is announced on B once, the list is the same on both, the leave once', async () => {
+      const watcher = await SseTestStream.open(b.server, { path: '/lobby/c1', headers: token('watcher') });
+      const ada = await SseTestStream.open(a.server, { path: '/lobby/c1', headers: token('ada') });
+      const adaAgain = await SseTestStream.open(b.server, { path: '/lobby/c1', headers: token('ada') });
+      await watcher.waitFor((events) => events.some((e) => e.event === 'sse-join' && e.data.includes('ada')));
+      expect(await on(a).identities('lobby/c1')).toEqual(['ada', 'watcher']);
+      expect(await on(b).identities('lobby/c1')).toEqual(['ada', 'watcher']);
+      await ada.close();
+      await adaAgain.close();
+      await watcher.waitFor((events) => events.some((e) => e.event === 'sse-leave' && e.data.includes('ada')));
+      expect(watcher.events.filter((e) => e.event === 'sse-join' && e.data.includes('ada'))).toHaveLength(1);
+      expect(await on(a).identities('lobby/c1')).toEqual(['watcher']);
+      await watcher.close();
+    });
+
+    it('disconnect() on A ends the identity\'s streams on A and B (the control topic); others stay', async () => {
+      const [onA, onB, other] = await Promise.all([
+        SseTestStream.open(a.server, { path: '/rooms/c2', headers: token('ada') }),
+        SseTestStream.open(b.server, { path: '/rooms/c2', headers: token('ada') }),
+        SseTestStream.open(b.server, { path: '/rooms/c2', headers: token('bob') }),
+      ]);
+      await until(() => on(b).clientCount('rooms/c2') === 2, 'the clients on B');
+      await on(a).disconnect('ada');
+      await Promise.all([onA.waitForEnd(), onB.waitForEnd()]);
+      expect(onB.events.at(-1)).toMatchObject({ event: 'sse-close', data: '{"reason":"revoked"}' });
+      await on(a).publish('rooms/c2', 'bob is still here');
+      expect((await other.waitForEvents(1))[0].data).toBe('bob is still here');
+      await other.close();
+    });
+
+    it('health is up with every master\'s subscription connection listed', async () => {
+      const stream = await SseTestStream.open(b.server, { path: '/live/health/raw' });
+      await until(() => on(b).clientCount('live/health') === 1, 'the client on B');
+      const { sse } = b.app.get(SseHealthIndicator).isHealthy('sse');
+      expect(sse.status).toBe('up');
+      const shards = String((sse as Record<string, unknown>).shards ?? JSON.stringify(sse));
+      expect(shards).toMatch(/127\.0\.0\.1:\d+ ready/);
+      await stream.close();
+    });
+  });
+
+  it('@SseChannels() is refused at start-up on a cluster, with what to do instead', async () => {
+    @Controller()
+    class ManyController {
+      @SseChannels('inbox')
+      inbox() {
+        return ['a', 'b'];
+      }
+    }
+    await expect(
+      createTestApp('express', {
+        imports: [SseModule.forRoot({ transport: new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'many:' }) })],
+        controllers: [ManyController],
+      }),
+    ).rejects.toThrow(/RedisTransport on a Redis Cluster has none either/);
+  });
+});
