@@ -1,0 +1,179 @@
+import { RedisTransport, SseBroadcaster, SseHealthIndicator, SseModule } from '../../lib/index.js';
+import { SseTestStream, type SseTestEvent } from '../../lib/testing/index.js';
+import { RedisKeys } from '../../lib/transport/redis/redis-keys.js';
+import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
+import { DeliveryController } from '../src/delivery.controller.js';
+import { RedisCluster } from '../src/redis-cluster.js';
+import { redisServerAvailable } from '../src/redis-server.js';
+import { until } from '../src/until.js';
+
+const hasRedis = redisServerAvailable();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What became of one publish: its id once Redis confirmed it; `failed` if it was refused or not confirmed (it may still exist once). */
+interface Published {
+  readonly channel: string;
+  readonly n: number;
+  id?: string;
+  failed?: boolean;
+}
+
+/** Orders two ids of one channel (`<ms>-<seq>.<tag>`) by their Stream ids. */
+function compareIds(x: string, y: string): number {
+  const [xm, xs] = x.split('.')[0].split('-').map(BigInt);
+  const [ym, ys] = y.split('.')[0].split('-').map(BigInt);
+  return xm === ym ? (xs === ys ? 0 : xs < ys ? -1 : 1) : xm < ym ? -1 : 1;
+}
+
+/**
+ * Checks one client's view of one channel against what was published: ids
+ * strictly increasing (no event twice, in Redis's order), only events that
+ * were published, each with the id its publish was confirmed with, and every
+ * confirmed event either there or behind a reset event: a failover can lose
+ * acknowledged writes (Redis replicates asynchronously), and then the reset
+ * (whose id is the newest at that time) comes after where they are missing.
+ */
+function checkDelivery(events: SseTestEvent[], published: Published[], who: string): { resets: number } {
+  const byN = new Map(published.map((p) => [p.n, p]));
+  const seen = new Set<number>();
+  const resetIds: string[] = [];
+  let last: string | undefined;
+  for (const event of events) {
+    if (event.event === 'sse-reset') {
+      resetIds.push(event.id!);
+      continue;
+    }
+    const { n } = JSON.parse(event.data) as { n: number };
+    expect({ who, n, twice: seen.has(n), published: byN.has(n) }).toEqual({ who, n, twice: false, published: true });
+    seen.add(n);
+    const sent = byN.get(n)!;
+    if (sent.id !== undefined) {
+      expect({ who, n, id: event.id }).toEqual({ who, n, id: sent.id });
+    }
+    expect({ who, n, increasing: last === undefined || compareIds(last, event.id!) < 0 }).toEqual({ who, n, increasing: true });
+    last = event.id;
+  }
+  const missing = published.filter((p) => p.id !== undefined && !seen.has(p.n));
+  const lastReset = resetIds.at(-1);
+  expect({ who, missingWithoutReset: missing.filter((p) => lastReset === undefined || compareIds(p.id!, lastReset) > 0).map((p) => p.n) }).toEqual({
+    who,
+    missingWithoutReset: [],
+  });
+  return { resets: resetIds.length };
+}
+
+(hasRedis ? describe : describe.skip)('RedisTransport on a Redis Cluster: a master killed mid-stream (SIGKILL)', () => {
+  let cluster: RedisCluster;
+  let a: TestApp;
+  let b: TestApp;
+  const keys = new RedisKeys('fo:', true);
+  const instance = (platform: Platform) =>
+    createTestApp(platform, {
+      imports: [
+        SseModule.forRootAsync({
+          useFactory: () => ({
+            heartbeat: 0,
+            transport: new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'fo:' }),
+          }),
+        }),
+      ],
+      controllers: [DeliveryController],
+    });
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+    [a, b] = await Promise.all([instance('express'), instance('fastify')]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await cluster?.destroy();
+  });
+
+  it('every event arrives exactly once on both instances (kept streams and a resume on the other instance), or the channel\'s clients get a reset', async () => {
+    // Channels on every master; the one to kill serves some of them.
+    const channels = Array.from({ length: 9 }, (_, i) => `live/f${i}`);
+    const masterOf = new Map(await Promise.all(channels.map(async (c) => [c, await cluster.masterOf(keys.stream(c))] as const)));
+    const victim = masterOf.get(channels[0])!;
+    const onVictim = channels.filter((c) => masterOf.get(c) === victim);
+    expect(new Set(masterOf.values()).size).toBeGreaterThan(1);
+
+    const open = (t: TestApp, channel: string, headers: Record<string, string> = {}) =>
+      SseTestStream.open(t.server, { path: `/${channel}/raw`, headers });
+    const kept = await Promise.all(channels.flatMap((c) => [open(a, c), open(b, c)]));
+    const moving = await open(b, onVictim[0]);
+    await until(() => channels.every((c) => a.app.get(SseBroadcaster).clientCount(c) === 1), 'the clients on A');
+    await until(() => channels.every((c) => b.app.get(SseBroadcaster).clientCount(c) === (c === onVictim[0] ? 2 : 1)), 'the clients on B');
+
+    // Publishes every 5 ms on both instances, round robin over the channels, each one on its own (some may wait out the failover).
+    const published = new Map(channels.map((c) => [c, [] as Published[]]));
+    const pending = new Set<Promise<unknown>>();
+    let n = 0;
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        for (const channel of channels) {
+          const entry: Published = { channel, n: n++ };
+          published.get(channel)!.push(entry);
+          const sent = (entry.n % 2 ? b : a).app
+            .get(SseBroadcaster)
+            .publish(channel, { n: entry.n })
+            .then(
+              (id) => (entry.id = id),
+              () => (entry.failed = true),
+            );
+          pending.add(sent);
+          void sent.finally(() => pending.delete(sent));
+        }
+        await sleep(5);
+      }
+    })();
+    await sleep(300);
+
+    const killed = Date.now();
+    const promoted = await cluster.killMaster(victim);
+    const failoverMs = Date.now() - killed;
+    // A client of the killed master's channel drops now and resumes on the other instance with its last id.
+    await moving.close();
+    const lastSeen = moving.events.filter((e) => e.event !== 'sse-reset').at(-1)?.id;
+    const resumed = await open(a, onVictim[0], lastSeen ? { 'last-event-id': lastSeen } : {});
+
+    // Publishing goes on until every channel has had 20 confirmed events since the failover, on both instances' health up.
+    const confirmedSince = (c: string, from: number) => published.get(c)!.filter((p) => p.n >= from && p.id !== undefined).length;
+    const after = n;
+    await until(() => channels.every((c) => confirmedSince(c, after) >= 20), 'publishes confirmed after the failover', 30_000);
+    publishing = false;
+    await publisher;
+    await Promise.race([Promise.all(pending), sleep(10_000)]);
+    await until(
+      () => [a, b].every((t) => t.app.get(SseHealthIndicator).isHealthy('sse').sse.status === 'up'),
+      'health up on both instances',
+      15_000,
+    );
+
+    // Every client has (at least) every confirmed event; then each view is checked.
+    const views: [string, SseTestStream, Published[]][] = [
+      ...channels.flatMap((c, i) => [[`A ${c}`, kept[2 * i], published.get(c)!], [`B ${c}`, kept[2 * i + 1], published.get(c)!]] as [string, SseTestStream, Published[]][]),
+      [`B then A ${onVictim[0]}`, resumed, published.get(onVictim[0])!],
+    ];
+    for (const [, stream, list] of views) {
+      const lastConfirmed = list.filter((p) => p.id !== undefined).at(-1)!;
+      await stream.waitFor((events) => events.some((e) => e.id === lastConfirmed.id), { timeout: 20_000, what: `event ${lastConfirmed.n}` });
+    }
+    let resets = 0;
+    for (const [who, stream, list] of views) {
+      // (The client that moved is one client: what it had on B, then what A sent it.)
+      const events = stream === resumed ? [...moving.events, ...resumed.events] : stream.events;
+      resets += checkDelivery(events, list, who).resets;
+    }
+    // Channels on masters that kept running never reset.
+    for (const [i, c] of channels.entries()) {
+      if (masterOf.get(c) !== victim) {
+        expect(kept[2 * i].events.concat(kept[2 * i + 1].events).filter((e) => e.event === 'sse-reset')).toEqual([]);
+      }
+    }
+    const confirmed = [...published.values()].flat().filter((p) => p.id !== undefined).length;
+    const failed = [...published.values()].flat().filter((p) => p.failed).length;
+    console.log(`failover: ${victim} → ${promoted} in ${failoverMs} ms; ${n} publishes, ${confirmed} confirmed, ${failed} refused or unconfirmed; ${resets} reset event(s) on the killed master's channels`);
+    await Promise.all([...kept, resumed].map((s) => s.close()));
+  }, 120_000);
+});
