@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
+import { groupBy } from '../../util/group-by.js';
 import { keySlot } from './cluster-slot.js';
 import { handOver } from './event-message.js';
 import type { HistoryExpiry } from './history-expiry.js';
@@ -41,6 +42,9 @@ export class ClusterSubscriptions {
   private suspended = false;
   private wasReady = false;
   private closed = false;
+  private onClosed!: () => void;
+  /** Settles on close(): nothing waits for the cluster after it. */
+  private readonly closing = new Promise<void>((resolve) => (this.onClosed = resolve));
 
   constructor(
     private readonly cluster: RedisClusterLike,
@@ -59,8 +63,8 @@ export class ClusterSubscriptions {
   /** `ready` once every topic is subscribed on its master; `resubscribing` after a loss; `connecting` before. */
   get state(): string {
     if (this.closed) return 'closed';
-    if (this.lost) return 'resubscribing';
     if (!this.wasReady) return 'connecting';
+    if (this.lost) return 'resubscribing';
     return [...this.shards.values()].every((client) => client.status === 'ready') ? 'ready' : 'resubscribing';
   }
 
@@ -112,6 +116,7 @@ export class ClusterSubscriptions {
 
   close(): void {
     this.closed = true;
+    this.onClosed();
     this.expiry?.stop();
     this.channels.clear();
     this.subscribed.clear();
@@ -134,17 +139,19 @@ export class ClusterSubscriptions {
   private async subscribeOn(node: string, topics: string[]): Promise<void> {
     const client = this.shard(node);
     await whenReady(client);
-    const bySlot = new Map<number, string[]>();
-    for (const topic of topics) {
-      const slot = keySlot(topic);
-      const same = bySlot.get(slot);
-      if (same) same.push(topic);
-      else bySlot.set(slot, [topic]);
-    }
+    const bySlot = groupBy(topics, keySlot);
     await Promise.all([...bySlot.values()].map((same) => client.ssubscribe!(...same)));
-    if (this.shards.get(node) === client) {
-      for (const [slot, same] of bySlot) {
-        for (const topic of same) this.subscribed.set(topic, { node, slot });
+    if (this.shards.get(node) !== client) {
+      return;
+    }
+    for (const [slot, same] of bySlot) {
+      for (const topic of same) {
+        // A channel left while its SSUBSCRIBE was on its way: left now (unsubscribe() had nothing to undo then).
+        if (topic !== this.controlTopic && !this.channels.has(this.keys.channelOf(topic)!)) {
+          client.sunsubscribe!(topic).catch(() => undefined);
+        } else {
+          this.subscribed.set(topic, { node, slot });
+        }
       }
     }
   }
@@ -198,14 +205,9 @@ export class ClusterSubscriptions {
     for (let attempt = 0; !this.closed; attempt++) {
       const generation = this.generation;
       try {
-        await whenReady(this.cluster);
-        const wanted = new Map<string, string[]>();
-        for (const topic of [this.controlTopic, ...[...this.channels].map((channel) => this.keys.stream(channel))]) {
-          const node = this.nodeOf(topic);
-          const topics = wanted.get(node);
-          if (topics) topics.push(topic);
-          else wanted.set(node, [topic]);
-        }
+        await Promise.race([whenReady(this.cluster), this.closing]);
+        if (this.closed) break;
+        const wanted = groupBy([this.controlTopic, ...[...this.channels].map((channel) => this.keys.stream(channel))], (topic) => this.nodeOf(topic));
         for (const [node, client] of [...this.shards]) {
           if (!wanted.has(node) || client.status === 'end' || client.status === 'close') this.drop(node);
         }
@@ -223,6 +225,7 @@ export class ClusterSubscriptions {
         }
         return;
       } catch {
+        if (this.closed) break;
         this.cluster.refreshSlotsCache?.(); // (a master moved: ioredis learns where)
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]).unref());
       }
