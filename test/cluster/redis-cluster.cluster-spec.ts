@@ -185,11 +185,13 @@ let prefixes = 0;
         return ['a', 'b'];
       }
     }
-    await expect(
-      createTestApp('express', {
-        imports: [SseModule.forRoot({ transport: new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'many:' }) })],
-        controllers: [ManyController],
-      }),
-    ).rejects.toThrow(/RedisTransport on a Redis Cluster has none either/);
+    const transport = new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'many:' });
+    try {
+      await expect(createTestApp('express', { imports: [SseModule.forRoot({ transport })], controllers: [ManyController] })).rejects.toThrow(
+        /RedisTransport on a Redis Cluster has none either/,
+      );
+    } finally {
+      await transport.close(); // (the app never started: nothing else closes it)
+    }
   });
 });
