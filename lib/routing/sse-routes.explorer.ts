@@ -95,8 +95,18 @@ export class SseRoutesExplorer implements OnModuleInit {
     private readonly registry: ChannelRegistry,
   ) {}
 
-  onModuleInit(): void {
-    const { routes, requestTimeChannels } = this.channelRoutes();
+  async onModuleInit(): Promise<void> {
+    let found: ReturnType<SseRoutesExplorer['channelRoutes']>;
+    try {
+      found = this.channelRoutes();
+    } catch (error) {
+      // The app will not start, and Nest runs no shutdown hook then: the transport (connected by
+      // now) is closed here, or its connections would keep the process alive.
+      this.registry.beforeApplicationShutdown();
+      await this.registry.onApplicationShutdown().catch(() => undefined);
+      throw error;
+    }
+    const { routes, requestTimeChannels } = found;
     // (Outside production: a publish to a channel none of these can stream is warned about.)
     this.registry.reach?.declare(routes.map(({ route }) => route.channel!), requestTimeChannels);
     for (const { route } of routes) {

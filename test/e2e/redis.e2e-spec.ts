@@ -1,11 +1,13 @@
 import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
+import { Controller, Sse } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
   RedisTransport,
   SseBroadcaster,
+  SseChannel,
   SseEncodingError,
   SseModule,
   SseTransportError,
@@ -502,6 +504,18 @@ const hasRedis = redisServerAvailable();
   });
 
   describe('set-up', () => {
+    it('a start-up error found after the transport connected closes it (its connections would keep the process alive)', async () => {
+      @Controller()
+      class BothController {
+        @Sse('both')
+        @SseChannel('both')
+        both(): void {}
+      }
+      const transport = new RedisTransport({ connection: redis.url, keyPrefix: 'boot:' });
+      await expect(createTestApp('express', { imports: [SseModule.forRoot({ transport })], controllers: [BothController] })).rejects.toThrow(/@Sse\(\)/);
+      expect(transport.health().details).toMatchObject({ commandConnection: 'closed', subscriptionConnection: 'closed' });
+    });
+
     it('refuses bad options with a sentence that names the option', () => {
       expect(() => new RedisTransport({})).toThrow(/give one of "client" \(an ioredis Redis or Cluster\), "connection" \(a redis:\/\/ URL or ioredis options\) and "cluster"/);
       expect(() => new RedisTransport({ connection: redis.url, client: admin as never })).toThrow(/not several/);
