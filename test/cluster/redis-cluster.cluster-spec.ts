@@ -177,6 +177,25 @@ let prefixes = 0;
     });
   });
 
+  it('publishes made as the transport starts (before ioredis knows the slot map) all land, on every master', async () => {
+    const transport = new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'early:' });
+    const host = { deliver: () => undefined, control: () => undefined, suspend: () => undefined, resume: () => undefined, presenceSwept: () => undefined };
+    await transport.init(host as never);
+    try {
+      const channels = Array.from({ length: 12 }, (_, i) => `early/${i}`);
+      // (In one turn: one pipeline per slot while the slot map is unknown, so none spans nodes.)
+      const ids = await Promise.all(channels.map((channel) => transport.publish({ channel, event: undefined, id: undefined, data: channel, history: 10, historyTtl: 0, endEvent: 'sse-end' })));
+      expect(ids).toHaveLength(12);
+      const keys = new RedisKeys('early:', true);
+      expect(new Set(await Promise.all(channels.map((channel) => cluster.masterOf(keys.stream(channel))))).size).toBe(3);
+      for (const channel of channels) {
+        expect(await admin.xlen(keys.stream(channel))).toBe(1);
+      }
+    } finally {
+      await transport.close();
+    }
+  });
+
   it('@SseChannels() is refused at start-up on a cluster, with what to do instead', async () => {
     @Controller()
     class ManyController {

@@ -83,7 +83,12 @@ export class PublishPipeline {
     if (!cluster) {
       return new PublishPipeline(client);
     }
-    return new PublishPipeline(client, SHARDED_PUBLISH_SCRIPT, (key) => (client() as RedisClusterLike | undefined)?.slots[keySlot(key)]?.join(';') ?? '');
+    // (Before ioredis knows the slot map, e.g. publishes made as the app starts: one pipeline per slot.)
+    const groupOf = (key: string) => {
+      const slot = keySlot(key);
+      return (client() as RedisClusterLike | undefined)?.slots[slot]?.join(';') ?? `slot ${slot}`;
+    };
+    return new PublishPipeline(client, SHARDED_PUBLISH_SCRIPT, groupOf);
   }
 
   constructor(
