@@ -196,6 +196,35 @@ let prefixes = 0;
     }
   });
 
+  it('presence of an instance that died without leaving is swept by another, channel by channel, once its lease ran out', async () => {
+    const swept: [string, string][] = [];
+    const hostOf = (onSwept?: (channel: string, identity: string) => void) =>
+      ({ deliver: () => undefined, control: () => undefined, suspend: () => undefined, resume: () => undefined, presenceSwept: onSwept ?? (() => undefined) }) as never;
+    const transport = () => new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'sweep:', presenceLease: 600 });
+    const [dying, survivor] = [transport(), transport()];
+    await dying.init(hostOf());
+    await survivor.init(hostOf((channel, identity) => swept.push([channel, identity])));
+    try {
+      const rooms = ['rooms/1', 'rooms/2', 'rooms/3', 'rooms/4'];
+      const keys = new RedisKeys('sweep:', true);
+      expect(new Set(rooms.map((room) => keySlot(keys.presence(room)))).size).toBe(4);
+      for (const room of rooms) expect(await dying.presenceJoin(room, 'ada')).toBe(true);
+      expect(await survivor.presenceJoin('rooms/1', 'bob')).toBe(true);
+      expect(await survivor.presenceJoin('rooms/2', 'ada')).toBe(false); // (ada is on rooms/2 here too: no second join)
+      // The instance dies: no leave, no more lease renewals.
+      (dying as unknown as { presence: { stop(): void } }).presence.stop();
+      const died = Date.now();
+      await until(() => swept.length === 3, 'the dead instance\'s identities to be swept', 5000);
+      expect(Date.now() - died).toBeLessThan(600 * 2);
+      expect(swept.sort()).toEqual([['rooms/1', 'ada'], ['rooms/3', 'ada'], ['rooms/4', 'ada']]);
+      expect(await survivor.presenceList('rooms/1')).toEqual(['bob']);
+      expect(await survivor.presenceList('rooms/2')).toEqual(['ada']);
+      expect(await admin.smembers('sweep:presence-instances')).toHaveLength(1);
+    } finally {
+      await Promise.all([dying.close(), survivor.close()]);
+    }
+  });
+
   it('@SseChannels() is refused at start-up on a cluster, with what to do instead', async () => {
     @Controller()
     class ManyController {
