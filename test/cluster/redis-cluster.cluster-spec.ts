@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Cluster } from 'ioredis';
+import { Cluster as Cluster5 } from 'ioredis5';
 import { RedisTransport, SseBroadcaster, SseChannels, SseHealthIndicator, SseModule } from '../../lib/index.js';
 import { SseTestStream } from '../../lib/testing/index.js';
 import { keySlot } from '../../lib/transport/redis/cluster-slot.js';
@@ -222,6 +223,27 @@ let prefixes = 0;
       expect(await admin.smembers('sweep:presence-instances')).toHaveLength(1);
     } finally {
       await Promise.all([dying.close(), survivor.close()]);
+    }
+  });
+
+  it('works with an ioredis v5 Cluster as the client too (sharded subscriptions need ssubscribe: 5.x has it)', async () => {
+    const delivered: [string, string][] = [];
+    const host = { deliver: (channel: string, event: { data: string }) => delivered.push([channel, event.data]), control: () => undefined, suspend: () => undefined, resume: () => undefined, presenceSwept: () => undefined };
+    const client5 = new Cluster5(cluster.startupNodes);
+    const onV5 = new RedisTransport({ client: client5 as never, keyPrefix: 'v5:' });
+    const onV6 = new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix: 'v5:' });
+    await onV5.init(host as never);
+    await onV6.init({ ...host, deliver: () => undefined } as never);
+    try {
+      const channels = ['v/1', 'v/2', 'v/3', 'v/4', 'v/5', 'v/6'];
+      for (const channel of channels) await onV5.subscribe(channel);
+      for (const channel of channels) await onV6.publish({ channel, event: undefined, id: undefined, data: `to ${channel}`, history: 10, historyTtl: 0, endEvent: 'sse-end' });
+      await until(() => delivered.length === channels.length, 'the events on the v5 instance');
+      expect(delivered.sort()).toEqual(channels.map((channel) => [channel, `to ${channel}`]));
+      expect(onV5.health().up).toBe(true);
+    } finally {
+      await Promise.all([onV5.close(), onV6.close()]);
+      client5.disconnect();
     }
   });
 
