@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { redisServerAvailable, startRedis } from './redis.mjs';
+import { redisServerAvailable, startRedis, startRedisCluster } from './redis.mjs';
 import { runTokenBench } from './tokens.mjs';
 import { runChannelsBench } from './channels.mjs';
 import { boundedRun, call } from './ipc.mjs';
@@ -73,6 +73,15 @@ const SERVERS = {
     instances: 2,
     memory: 'sse-channel (fastify)',
   },
+  // The same on a Redis Cluster of 3 masters (the channel on one of them: sharded Pub/Sub, hash-tagged keys).
+  'sse-channel on Redis Cluster (2 × express)': {
+    script: here('servers/sse-channel.mjs'),
+    args: ['express'],
+    path: '/feed',
+    instances: 2,
+    memory: 'sse-channel (express)',
+    cluster: true,
+  },
 };
 const onRedis = (name) => SERVERS[name].instances !== undefined;
 // --only tokens / --only channels: that table alone.
@@ -88,9 +97,11 @@ if (args.only && names.some((name) => name !== withoutMetrics(name))) {
   names = [...new Set(names.flatMap((name) => [withoutMetrics(name), name]))];
 }
 let redis;
+let redisCluster;
 if (names.some(onRedis)) {
   if (redisServerAvailable()) {
     redis = await startRedis();
+    if (names.some((name) => SERVERS[name].cluster)) redisCluster = await startRedisCluster();
   } else {
     console.error('\n*** redis-server not found: the two-instance runs on Redis are left out (apt-get install -y redis-server) ***\n');
     names = names.filter((name) => !onRedis(name));
@@ -111,7 +122,8 @@ async function startServers(name) {
   if (instances === undefined) {
     return [await startOne(script, serverArgs, env)];
   }
-  return Promise.all(Array.from({ length: instances }, () => startOne(script, [...serverArgs, redis.url])));
+  const url = SERVERS[name].cluster ? redisCluster.url : redis.url;
+  return Promise.all(Array.from({ length: instances }, () => startOne(script, [...serverArgs, url])));
 }
 
 async function startClient() {
@@ -246,6 +258,7 @@ if (metered.length) {
   }
 }
 redis?.stop();
+redisCluster?.stop();
 
 // The second table: one Observable per client (LLM tokens, job logs).
 if (!args.only || args.only === 'tokens') {

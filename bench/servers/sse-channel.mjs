@@ -1,7 +1,7 @@
 // Our library, as a user runs it: @SseChannel() + SseBroadcaster.publish().
-//   node sse-channel.mjs express|fastify [redis://127.0.0.1:<port>]
-// With a Redis URL the app is one instance of several sharing channels on
-// Redis (RedisTransport, history kept there).
+//   node sse-channel.mjs express|fastify [redis://127.0.0.1:<port> | cluster:<host:port>,…]
+// With a Redis URL (or a Redis Cluster's nodes) the app is one instance of
+// several sharing channels on Redis (RedisTransport, history kept there).
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -26,8 +26,11 @@ const limits = process.env.SSE_BENCH_QUEUE_BOUND === 'default' ? {} : { limits: 
 const identities = process.env.SSE_BENCH_IDENTIFY
   ? { identities: { identify: (request) => `client-${(request.raw ?? request).socket.remotePort}` } }
   : {};
+const where = redisUrl?.startsWith('cluster:')
+  ? { cluster: { nodes: redisUrl.slice('cluster:'.length).split(',').map((address) => ({ host: address.split(':')[0], port: Number(address.split(':')[1]) })) } }
+  : { connection: redisUrl };
 const options = redisUrl
-  ? { heartbeat: 0, history: { size: 1000 }, ...limits, transport: new RedisTransport({ connection: redisUrl, keyPrefix: 'sse-bench:' }) }
+  ? { heartbeat: 0, history: { size: 1000 }, ...limits, transport: new RedisTransport({ ...where, keyPrefix: 'sse-bench:' }) }
   : { heartbeat: 0, history: { size: 0 }, ...limits, ...identities };
 Module({ imports: [SseModule.forRoot(options)], controllers: [FeedController] })(AppModule);
 
