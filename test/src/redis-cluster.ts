@@ -142,6 +142,9 @@ export class ClusterNode {
         // once-a-second REPLCONF ACK (when the first ACK arrives before the master has seen the transfer end): a
         // master killed in that window is failed over to a replica that has none of the writes since the sync.
         '--repl-diskless-sync', 'no',
+        // The masters that are up keep serving their slots while one is failed over (the default, yes,
+        // refuses every write with CLUSTERDOWN until all slots are covered again): what docs/redis.md advises.
+        '--cluster-require-full-coverage', 'no',
         '--dir', this.dir,
       ],
       { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] },
