@@ -168,17 +168,22 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
     this.feeds.get(channel)?.receive(event);
   }
 
-  suspend(): void {
-    for (const feed of this.feeds.values()) {
+  suspend(channels?: readonly string[]): void {
+    for (const feed of this.feedsOf(channels)) {
       feed.suspend();
     }
   }
 
-  resume(): void {
+  resume(channels?: readonly string[]): void {
     this.hooks.onResubscribed();
-    for (const feed of this.feeds.values()) {
+    for (const feed of this.feedsOf(channels)) {
       void feed.resync();
     }
+  }
+
+  /** The feeds of `channels` there are, or every feed. */
+  private feedsOf(channels: readonly string[] | undefined): Iterable<SharedFeed> {
+    return channels ? channels.flatMap((channel) => this.feeds.get(channel) ?? []) : this.feeds.values();
   }
 
   close(): Promise<void> | void {

@@ -103,10 +103,13 @@ export interface SseTransportRead {
 export interface SseTransportHost {
   /** An event of a channel this instance subscribed to, from whichever instance published it. */
   deliver(channel: string, event: SseTransportEvent): void;
-  /** The subscriptions were lost: events may be missed until `resume()`. */
-  suspend(): void;
-  /** The subscriptions are back: every channel reads what it missed from the shared history. */
-  resume(): void;
+  /**
+   * The subscriptions were lost: events may be missed until `resume()`. With
+   * `channels`, only theirs (e.g. one shard of a cluster): the others go on.
+   */
+  suspend(channels?: readonly string[]): void;
+  /** The subscriptions are back (with `channels`, theirs): each such channel reads what it missed from the shared history. */
+  resume(channels?: readonly string[]): void;
   /** A control message from an instance (`sendControl`), e.g. to disconnect an identity's streams. */
   control(message: string): void;
   /** An identity of an instance that died left `channel` (it was its last instance): announce it. */

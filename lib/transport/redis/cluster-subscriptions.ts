@@ -10,7 +10,6 @@ import type { RedisClientLike, RedisClusterLike } from './redis-transport-option
 
 /** Waits between attempts to subscribe again, in ms (the last one repeats). */
 const RETRY_MS = [50, 100, 250, 500, 1000, 2000];
-
 /** Where a topic is subscribed. */
 type Subscribed = { readonly node: string; readonly slot: number };
 
@@ -20,12 +19,11 @@ type Subscribed = { readonly node: string; readonly slot: number };
  * clients on (and the control topic), each channel SSUBSCRIBEd on the
  * master of its slot, so each message crosses only its own shard.
  *
- * Losing any of them — a master's connection closes, its slot moves (a
- * failover, a resharding: Redis unsubscribes the channel, or the slot map
- * says another node has it) — suspends the host (events may be missed);
- * once every topic is subscribed on the right master again, the host
- * resumes (every channel reads what it missed from its Stream). It tries
- * again, with a short backoff, until it is so or the transport closes.
+ * Losing one — a master's connection closes, its slot moves (failover,
+ * resharding) — suspends that master's channels on the host (the others go
+ * on); once every topic is subscribed on the right master again, they resume
+ * (each reads what it missed from its Stream). It tries again, with a short
+ * backoff, until it is so or the transport closes.
  */
 export class ClusterSubscriptions {
   /** Channels this instance is subscribed to. */
@@ -38,8 +36,8 @@ export class ClusterSubscriptions {
   private generation = 0;
   private syncing: Promise<void> | undefined;
   private lost = false;
-  /** Whether the host was suspended (and is to be resumed). */
-  private suspended = false;
+  /** Channels the host was told to suspend (and is to resume): those of the masters lost. */
+  private readonly suspended = new Set<string>();
   private wasReady = false;
   private closed = false;
   private onClosed!: () => void;
@@ -62,10 +60,8 @@ export class ClusterSubscriptions {
 
   /** `ready` once every topic is subscribed on its master; `resubscribing` after a loss; `connecting` before. */
   get state(): string {
-    if (this.closed) return 'closed';
-    if (!this.wasReady) return 'connecting';
-    if (this.lost) return 'resubscribing';
-    return [...this.shards.values()].every((client) => client.status === 'ready') ? 'ready' : 'resubscribing';
+    if (this.closed || !this.wasReady) return this.closed ? 'closed' : 'connecting';
+    return !this.lost && [...this.shards.values()].every((client) => client.status === 'ready') ? 'ready' : 'resubscribing';
   }
 
   /** Each master's subscription connection state, by node (`host:port`). */
@@ -84,7 +80,7 @@ export class ClusterSubscriptions {
       try {
         await this.subscribeOn(this.nodeOf(topic), [topic]);
       } catch {
-        this.lose();
+        this.lose([]); // (nothing to suspend: the channel is not live yet)
       }
     }
     if (this.channels.has(channel) && !this.closed) {
@@ -170,7 +166,7 @@ export class ClusterSubscriptions {
     client.on('smessage', this.onMessage);
     client.on('error', this.onError);
     const gone = () => {
-      if (this.shards.get(node) === client) this.lose();
+      if (this.shards.get(node) === client) this.lose(this.topicsOf(node));
     };
     client.on('close', gone);
     client.on('moved', gone);
@@ -187,14 +183,22 @@ export class ClusterSubscriptions {
     client?.disconnect();
   }
 
-  /** Something is no longer subscribed: suspend the host (once) and subscribe everything again. */
-  private readonly lose = (): void => {
+  /** The channels' topics subscribed on `node`, or that it serves as far as ioredis knows. */
+  private topicsOf(node: string): string[] {
+    return [...this.channels]
+      .map((channel) => this.keys.stream(channel))
+      .filter((topic) => this.subscribed.get(topic)?.node === node || this.cluster.slots[keySlot(topic)]?.[0] === node);
+  }
+
+  /** `topics` are no longer subscribed: their channels are suspended (each once), and every topic is subscribed again. */
+  private readonly lose = (topics: readonly string[]): void => {
     if (this.closed) return;
     this.generation++;
-    if (!this.suspended && (this.wasReady || this.channels.size > 0)) {
-      this.suspended = true;
-      this.logger.warn(`Lost a Redis Cluster subscription: ${this.channels.size} channel(s) wait for it to come back. Clients stay connected.`);
-      this.host.suspend();
+    const newly = topics.flatMap((topic) => this.keys.channelOf(topic) ?? []).filter((channel) => this.channels.has(channel) && !this.suspended.has(channel));
+    if (newly.length > 0) {
+      newly.forEach((channel) => this.suspended.add(channel));
+      this.logger.warn(`Lost a Redis Cluster subscription: ${newly.length} channel(s) wait for it to come back; the others go on. Clients stay connected.`);
+      this.host.suspend(newly);
     }
     this.lost = true;
     this.syncing ??= this.sync();
@@ -217,11 +221,12 @@ export class ClusterSubscriptions {
         this.syncing = undefined;
         this.lost = false;
         this.wasReady = true;
-        if (this.suspended) {
-          this.suspended = false;
-          this.logger.log(`Redis Cluster: resubscribed to ${this.subscribed.size} topic(s) on ${this.shards.size} master(s); reading what they missed.`);
-          this.expiry?.watched(this.channels);
-          this.host.resume();
+        if (this.suspended.size > 0) {
+          const resumed = [...this.suspended].filter((channel) => this.channels.has(channel));
+          this.suspended.clear();
+          this.logger.log(`Redis Cluster: resubscribed on ${this.shards.size} master(s); ${resumed.length} channel(s) read what they missed.`);
+          this.expiry?.watched(resumed);
+          this.host.resume(resumed);
         }
         return;
       } catch {
@@ -236,12 +241,8 @@ export class ClusterSubscriptions {
   /** ioredis read the slot map again: a topic whose slot another master serves now was unsubscribed (or soon is). */
   private readonly onRefresh = (): void => {
     if (this.syncing) return;
-    for (const at of this.subscribed.values()) {
-      if (this.cluster.slots[at.slot]?.[0] !== at.node) {
-        this.lose();
-        return;
-      }
-    }
+    const moved = [...this.subscribed].filter(([, at]) => this.cluster.slots[at.slot]?.[0] !== at.node).map(([topic]) => topic);
+    if (moved.length > 0) this.lose(moved);
   };
 
   /** An event on a channel's shard topic, or a control message. */
