@@ -511,9 +511,15 @@ const hasRedis = redisServerAvailable();
         @SseChannel('both')
         both(): void {}
       }
+      const clients = async () => String(await admin.call('CLIENT', 'LIST')).trim().split('\n').length;
+      const before = await clients();
       const transport = new RedisTransport({ connection: redis.url, keyPrefix: 'boot:' });
       await expect(createTestApp('express', { imports: [SseModule.forRoot({ transport })], controllers: [BothController] })).rejects.toThrow(/@Sse\(\)/);
       expect(transport.health().details).toMatchObject({ commandConnection: 'closed', subscriptionConnection: 'closed' });
+      // (Also when the error comes while the transport is still connecting: Nest runs a module's init hooks
+      // together, so the close can come first; the connections made after it are closed as they open.)
+      await sleep(300);
+      expect(await clients()).toBe(before);
     });
 
     it('refuses bad options with a sentence that names the option', () => {

@@ -50,3 +50,16 @@ export async function openConnections(
   subscriber.on('error', logError);
   return { commands, owned, subscriptions: new RedisSubscriptions(subscriber, keys, host, logger, expiry) };
 }
+
+/** Closes the subscriptions, and the command connection if the transport opened it (QUIT when ready). */
+export async function closeConnections({ commands, owned, subscriptions }: RedisConnections): Promise<void> {
+  subscriptions.close();
+  if (!owned) {
+    return;
+  }
+  if (commands.status === 'ready') {
+    await commands.quit().catch(() => commands.disconnect());
+  } else {
+    commands.disconnect();
+  }
+}

@@ -14,7 +14,7 @@ import {
 } from '../../interfaces/sse-transport.interface.js';
 import type { ClusterSubscriptions } from './cluster-subscriptions.js';
 import { PublishPipeline, publishArgs, publishError } from './publish-pipeline.js';
-import { isClusterOptions, openConnections } from './redis-connections.js';
+import { closeConnections, isClusterOptions, openConnections } from './redis-connections.js';
 import { SequenceKey } from './sequence-keys.js';
 import { redisHealth } from './redis-health.js';
 import { RedisKeys } from './redis-keys.js';
@@ -89,6 +89,9 @@ export class RedisTransport implements SseTransport {
     }
     this.host = host;
     const connections = await openConnections(this.options, this.keys, host, this.logger, this.logError);
+    if (this.host !== host) {
+      return closeConnections(connections); // (close() came while it connected, e.g. on a start-up error)
+    }
     this.commands = connections.commands;
     this.ownsCommands = connections.owned;
     this.subscriptions = connections.subscriptions;
@@ -215,15 +218,10 @@ export class RedisTransport implements SseTransport {
     this.host = undefined;
     this.commands = undefined;
     this.subscriptions = undefined;
-    subscriptions?.close();
     commands?.removeListener('close', this.onCommandsClose);
     this.onCommandsClose();
-    if (commands && this.ownsCommands) {
-      if (commands.status === 'ready') {
-        await commands.quit().catch(() => commands.disconnect());
-      } else {
-        commands.disconnect();
-      }
+    if (commands && subscriptions) {
+      await closeConnections({ commands, subscriptions, owned: this.ownsCommands });
     }
   }
 
