@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
@@ -35,7 +36,7 @@ const hasRedis = redisServerAvailable();
   afterAll(async () => {
     WorkersApp.killAll();
     await redis?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dirname(dir), { recursive: true, force: true });
   });
 
   it('two workers listen on the one port, and new connections go to both in turn', async () => {

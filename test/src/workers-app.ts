@@ -15,8 +15,10 @@ import { createParser } from 'eventsource-parser';
 export const root = join(import.meta.dirname, '..', '..');
 
 /**
- * Compiles docs/examples/workers/*.ts into docs/.check/<name>-<pid>/ (git-ignored;
- * one per run, so that runs at the same time do not share it); returns that folder.
+ * Compiles docs/examples/workers/*.ts (and the Redis example's controller it
+ * imports) into docs/.check/<name>-<pid>/ (git-ignored; one per run, so that
+ * runs at the same time do not share it); returns the folder of main.js in it
+ * (remove its parent when done).
  */
 export function buildWorkersExample(prefix: string): string {
   const check = join(root, 'docs', '.check');
@@ -37,10 +39,10 @@ export function buildWorkersExample(prefix: string): string {
         skipLibCheck: true,
         strict: true,
         types: ['node'],
-        rootDir: '../examples/workers',
+        rootDir: '../examples',
         outDir: name,
       },
-      include: ['../examples/workers/*.ts'],
+      include: ['../examples/workers/*.ts', '../examples/redis/rooms.controller.ts'],
     }),
   );
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--pretty', 'false'], { encoding: 'utf8' });
@@ -48,7 +50,7 @@ export function buildWorkersExample(prefix: string): string {
     throw new Error(`tsc failed on docs/examples/workers:\n${tsc.stdout}${tsc.stderr}`);
   }
   rmSync(tsconfig);
-  return outDir;
+  return join(outDir, 'workers');
 }
 
 export { freePort } from './redis-server.js';

@@ -5,7 +5,7 @@
 // under the limit), on three loopback source addresses (each its own range of
 // ephemeral ports). Counts only: no timing is asserted.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
 import {
@@ -107,7 +107,7 @@ const hasRedis = redisServerAvailable();
     for (const child of clients) child.kill('SIGKILL');
     WorkersApp.killAll();
     await redis?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dirname(dir), { recursive: true, force: true });
   });
 
   it(`opens ${STREAMS} streams through one port, held by both workers`, async () => {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RedisTransport, SseModule } from 'nestjs-sse-channel';
-import { RoomsController } from './rooms.controller.js';
+import { RoomsController } from '../redis/rooms.controller.js';
 import { WorkerController } from './worker.controller.js';
 
 @Module({

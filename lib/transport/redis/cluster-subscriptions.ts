@@ -3,7 +3,7 @@ import type { SseTransportHost } from '../../interfaces/sse-transport.interface.
 import { groupBy } from '../../util/group-by.js';
 import { keySlot } from './cluster-slot.js';
 import { handOver } from './event-message.js';
-import type { HistoryExpiry } from './history-expiry.js';
+import { unsubscribeAll, type HistoryExpiry } from './history-expiry.js';
 import type { RedisKeys } from './redis-keys.js';
 import { whenReady } from './when-ready.js';
 import type { RedisClientLike, RedisClusterLike } from './redis-transport-options.interface.js';
@@ -102,12 +102,8 @@ export class ClusterSubscriptions {
   }
 
   /** Unsubscribes from every channel and waits, at most `ms`, for Redis to have heard of it. */
-  async unsubscribeAll(ms: number): Promise<void> {
-    this.expiry?.stop();
-    for (const channel of [...this.channels]) {
-      this.unsubscribe(channel);
-    }
-    await this.expiry?.settle(ms);
+  unsubscribeAll(ms: number): Promise<void> {
+    return unsubscribeAll(this, this.expiry, ms);
   }
 
   close(): void {

@@ -144,3 +144,20 @@ export class HistoryExpiry {
     this.pending.add(tracked);
   }
 }
+
+/**
+ * Unsubscribes `subscriptions` from every channel and waits, at most `ms`,
+ * for Redis to have heard of it (so the Streams' expiry starts before the
+ * connections close).
+ */
+export async function unsubscribeAll(
+  subscriptions: { readonly channels: ReadonlySet<string>; unsubscribe(channel: string): void },
+  expiry: HistoryExpiry | undefined,
+  ms: number,
+): Promise<void> {
+  expiry?.stop();
+  for (const channel of [...subscriptions.channels]) {
+    subscriptions.unsubscribe(channel);
+  }
+  await expiry?.settle(ms);
+}

@@ -51,12 +51,18 @@ export class RedisKeys {
 
   /** The sequence the channel's events are numbered in: across channels on one server, the channel's own on a cluster. */
   sequence(channel: string): string {
-    return this.cluster ? `${this.stream(channel)}\0seq` : `${this.prefix}\0seq`;
+    return this.scriptKeys(channel)[1];
   }
 
   /** The channel's watch mark (see WATCH_SCRIPT). */
   watchMark(channel: string): string {
-    return `${this.stream(channel)}\0watched`;
+    return this.scriptKeys(channel)[2];
+  }
+
+  /** What the publish and sequence scripts take of a channel: its Stream, its sequence and its watch mark (the Stream's key worked out once). */
+  scriptKeys(channel: string): [string, string, string] {
+    const stream = this.stream(channel);
+    return [stream, this.cluster ? `${stream}\0seq` : `${this.prefix}\0seq`, `${stream}\0watched`];
   }
 
   /** The base of the channel's presence hashes (`:i`, `:n`, `:a` follow). */

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { SseTransportHost } from '../../interfaces/sse-transport.interface.js';
-import type { HistoryExpiry } from './history-expiry.js';
+import { unsubscribeAll, type HistoryExpiry } from './history-expiry.js';
 import type { RedisClientLike } from './redis-transport-options.interface.js';
 import { handOver } from './event-message.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -94,12 +94,8 @@ export class RedisSubscriptions {
   }
 
   /** Unsubscribes from every channel and waits, at most `ms`, for Redis to have heard of it (and of earlier ones). */
-  async unsubscribeAll(ms: number): Promise<void> {
-    this.expiry?.stop();
-    for (const channel of [...this.channels]) {
-      this.unsubscribe(channel);
-    }
-    await this.expiry?.settle(ms);
+  unsubscribeAll(ms: number): Promise<void> {
+    return unsubscribeAll(this, this.expiry, ms);
   }
 
   close(): void {

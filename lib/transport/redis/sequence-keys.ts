@@ -22,7 +22,7 @@ export class SequenceKey {
 
   /** The three keys of a channel the sequence's scripts take: its Stream, its sequence, its watch mark. */
   scriptKeys(channel: string): [string, string, string] {
-    return [this.keys.stream(channel), this.keys.sequence(channel), this.keys.watchMark(channel)];
+    return this.keys.scriptKeys(channel);
   }
 
   /** Marks a channel watched (see WATCH_SCRIPT); the mark expires after `ms` (0: never). */
