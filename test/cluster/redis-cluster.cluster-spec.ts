@@ -167,6 +167,28 @@ let prefixes = 0;
       await other.close();
     });
 
+    it('a path param with braces never shares or escapes a slot, and an id of another channel replays nothing of it', async () => {
+      // `{…}` is Redis Cluster's hash tag syntax: a client choosing it must not pick the slot, nor reach another channel.
+      const topics = ['{evil}', '}x', 'x{', 'plain'];
+      const streams = await Promise.all(topics.map((topic) => SseTestStream.open(b.server, { path: `/live/${encodeURIComponent(topic)}/raw` })));
+      await until(() => topics.every((topic) => on(b).clientCount(`live/${topic}`) === 1), 'the clients on B');
+      const ids = await Promise.all(topics.map((topic) => on(a).publish(`live/${topic}`, topic)));
+      for (const [i, stream] of streams.entries()) {
+        expect((await stream.waitForEvents(1)).map((e) => [e.id, e.data])).toEqual([[ids[i], topics[i]]]);
+      }
+      for (const topic of topics) {
+        const stream = keys.stream(`live/${topic}`);
+        expect(keySlot(keys.watchMark(`live/${topic}`))).toBe(keySlot(stream));
+        expect(await admin.xlen(stream)).toBe(1);
+      }
+      // `live/plain` with the id `live/{evil}` gave: the reset, not `{evil}`'s history.
+      const foreign = await SseTestStream.open(a.server, { path: '/live/plain/raw', headers: { 'last-event-id': ids[0] } });
+      const [reset] = await foreign.waitForEvents(1);
+      expect(reset.event).toBe('sse-reset');
+      expect(JSON.parse(reset.data)).toMatchObject({ reason: 'unknown-id', channel: 'live/plain' });
+      await Promise.all([...streams, foreign].map((stream) => stream.close()));
+    });
+
     it('health is up with every master\'s subscription connection listed', async () => {
       const stream = await SseTestStream.open(b.server, { path: '/live/health/raw' });
       await until(() => on(b).clientCount('live/health') === 1, 'the client on B');
