@@ -12,7 +12,7 @@ export { SseEncodingError } from './wire/encoder.js';
 export { isSseMessage } from './wire/message.js';
 export { channelName } from './routing/channel-name.js';
 export { RedisTransport } from './transport/redis/redis.transport.js';
-export type { RedisClientLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
+export type { RedisClientLike, RedisClusterConnection, RedisClusterLike, RedisTransportOptions } from './transport/redis/redis-transport-options.interface.js';
 export { SseTransportError } from './interfaces/sse-transport.interface.js';
 export type {
   SseTransport,
