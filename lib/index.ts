@@ -5,6 +5,8 @@ export * from './interfaces/index.js';
 export type { ChannelStats as SseChannelStats } from './channel/channel.interfaces.js';
 export type { SseTotals } from './broadcaster/sse-totals.interface.js';
 export { SseModule } from './sse.module.js';
+export { SseMcpEventStore } from './mcp/sse-mcp-event-store.js';
+export type { SseMcpMessage, SseMcpReplayTarget, SseMcpSessionOptions } from './mcp/mcp-event-store.interface.js';
 export { withSseItemSchemas, type SseOpenApiDocument } from './openapi/sse-item-schemas.js';
 export { SseHealthIndicator } from './health/sse-health.indicator.js';
 export type { SseHealthDetails, SseHealthIndicatorResult } from './health/sse-health-indicator-result.interface.js';

@@ -24,3 +24,6 @@ export const DEFAULT_CLOSE_EVENT = 'sse-close';
 export const PRESENCE_JOIN_EVENT = 'sse-join';
 export const PRESENCE_LEAVE_EVENT = 'sse-leave';
 export const DEFAULT_PRESENCE_LEAVE_DELAY = 3000;
+
+/** The channel prefix of MCP streams (`mcp.prefix`). */
+export const DEFAULT_MCP_PREFIX = 'mcp';

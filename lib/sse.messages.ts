@@ -246,3 +246,5 @@ export const idRefusedByTransport = (id: string, channel: string) => `Invalid SS
 
 export const unstreamedChannel = (channel: string, declared: readonly string[], suggestion: string | undefined) =>
   `publish() to ${quote(channel)}: no route of this application streams that channel — it matches none of the channels of its @SseChannel() routes and SseModule's channels option (${declared.slice(0, 6).map(quote).join(', ')}${declared.length > 6 ? ', …' : ''}), and no stream has joined it.${suggestion === undefined ? '' : ` Did you mean ${quote(suggestion)}?`} If a handler streams it (returning broadcaster.channel(name)), add its name or template to SseModule's channels option, e.g. channels: { 'orders/:id': {} }, and this warning goes. (Said once per channel, and only when NODE_ENV is not 'production'.)`;
+export const invalidChannelPrefix = (field: string, value: unknown) =>
+  `Invalid ${field} ${quote(value)}: it must be a channel name of static segments (e.g. "mcp" or "ai/mcp": no :param, no empty segment, no control character).`;

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SseBroadcaster } from './broadcaster/sse-broadcaster.service.js';
 import { SseHealthIndicator } from './health/sse-health.indicator.js';
+import { SseMcpEventStore } from './mcp/sse-mcp-event-store.js';
 import type {
   SseModuleAsyncOptions,
   SseModuleOptions,
@@ -17,10 +18,10 @@ import { ChannelRegistry } from './registry/channel-registry.js';
 import { ConnectionTracker } from './tracker/connection-tracker.js';
 import { StreamOpener } from './session/stream-opener.js';
 
-const PROVIDERS: Provider[] = [SSE_METRICS_PROVIDER, ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseHealthIndicator, SseRoutesExplorer];
+const PROVIDERS: Provider[] = [SSE_METRICS_PROVIDER, ConnectionTracker, ChannelRegistry, StreamOpener, SseBroadcaster, SseHealthIndicator, SseMcpEventStore, SseRoutesExplorer];
 // StreamOpener is exported for the route interceptor, which Nest creates in
 // the module of each controller that has an @SseChannel() route.
-const EXPORTS = [StreamOpener, SseBroadcaster, SseHealthIndicator];
+const EXPORTS = [StreamOpener, SseBroadcaster, SseHealthIndicator, SseMcpEventStore];
 
 /** Checks what an async factory gave, and fills in the defaults. */
 function resolveAsync(value: SseModuleOptionsWithoutGlobal) {

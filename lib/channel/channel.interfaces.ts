@@ -1,4 +1,12 @@
+import type { SseConnection } from '../connection/connection.js';
 import type { ChannelEvent } from '../feed/history.js';
+
+/**
+ * What a channel needs of a member: a client's {@link SseConnection}, or a
+ * reader of the channel inside this process (e.g. the MCP store following a
+ * stream for a client that resumed on another instance).
+ */
+export type ChannelMember = Pick<SseConnection, 'closed' | 'maxQueuedBytes' | 'eventName' | 'identity' | 'write' | 'end'>;
 
 /** What a channel has done, for `SseBroadcaster.stats()`. */
 export interface ChannelStats {

@@ -2,14 +2,13 @@ import { isThenable } from '../util/is-thenable.js';
 import { encodeFrame, withEventName } from '../wire/encoder.js';
 import type { ChannelCounter } from '../model/meters.js';
 import type { CloseReason } from '../model/close-reason.js';
-import type { SseConnection } from '../connection/connection.js';
 import { FROM_START, type ChannelFeed, type Cursor, type FeedSink, type Missed } from '../feed/feed.js';
 import type { ResetReason } from '../model/reset-reason.js';
 import type { ChannelEvent } from '../feed/history.js';
 import { TurnBatcher } from '../util/turn-batcher.js';
 import { LiveClients } from './live-clients.js';
 import { replaySlice } from './replay-slice.js';
-import type { ChannelEvents, ChannelHooks, ChannelMux, ChannelStats } from './channel.interfaces.js';
+import type { ChannelEvents, ChannelHooks, ChannelMember, ChannelMux, ChannelStats } from './channel.interfaces.js';
 
 /**
  * One named channel on this instance: its clients, grouped by their route's
@@ -28,7 +27,7 @@ export class Channel implements FeedSink {
   /** Live clients, grouped by the event name of their route. */
   private readonly live = new LiveClients();
   /** Clients that joined but are not live yet (being replayed to); they move to their group once caught up. */
-  private readonly catchingUp = new Set<SseConnection>();
+  private readonly catchingUp = new Set<ChannelMember>();
   private clients = 0;
   private readonly counters = { published: 0, droppedSlow: 0, replayed: 0, resets: 0 };
   /** The end event, once the channel has ended (set once, by the feed's events). */
@@ -96,7 +95,7 @@ export class Channel implements FeedSink {
    * (or the reset event when the id cannot be resumed) — with {@link FROM_START}
    * every event the channel still has — then live events.
    */
-  join(connection: SseConnection, lastEventId?: Cursor): void {
+  join(connection: ChannelMember, lastEventId?: Cursor): void {
     // Events published earlier in this turn go to the clients that were there.
     this.batch ??= new TurnBatcher((events) => this.live.deliver(events, this.meter, this.endEvent));
     this.batch.flush();
@@ -111,7 +110,7 @@ export class Channel implements FeedSink {
   }
 
   /** Removes a client whose stream ended. */
-  leave(connection: SseConnection, reason: CloseReason): void {
+  leave(connection: ChannelMember, reason: CloseReason): void {
     if (this.live.delete(connection) || this.catchingUp.delete(connection)) {
       this.exit(reason);
     }
@@ -153,7 +152,7 @@ export class Channel implements FeedSink {
   }
 
   /** Sends a catching-up client what it missed after `lastEventId`, then lets it go live. */
-  private catchUp(connection: SseConnection, lastEventId: Cursor): void {
+  private catchUp(connection: ChannelMember, lastEventId: Cursor): void {
     if (!this.isCatchingUp(connection)) return;
     this.batch?.flush();
     const missed = this.feed.missed(lastEventId);
@@ -173,7 +172,7 @@ export class Channel implements FeedSink {
     );
   }
 
-  private resume(connection: SseConnection, lastEventId: Cursor, missed: Missed): void {
+  private resume(connection: ChannelMember, lastEventId: Cursor, missed: Missed): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }
@@ -194,7 +193,7 @@ export class Channel implements FeedSink {
    * slice it looks, in the same turn, for what came meanwhile, so that the
    * client goes live without a gap.
    */
-  private replay(connection: SseConnection, events: readonly ChannelEvent[], start: number): void {
+  private replay(connection: ChannelMember, events: readonly ChannelEvent[], start: number): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }
@@ -216,7 +215,7 @@ export class Channel implements FeedSink {
     }
   }
 
-  private sendReset(connection: SseConnection, lastEventId: string, reason: ResetReason): void {
+  private sendReset(connection: ChannelMember, lastEventId: string, reason: ResetReason): void {
     this.counters.resets++;
     this.meter?.reset(reason);
     connection.write(encodeFrame({ event: this.events.resetEvent, id: this.feed.lastId, data: JSON.stringify({ reason, lastEventId, channel: this.name }) }));
@@ -227,7 +226,7 @@ export class Channel implements FeedSink {
    * gone). On an ended channel it gets the end event instead (unless the end
    * is what it saw last), then the end of its response.
    */
-  private goLive(connection: SseConnection, lastSeen?: Cursor): void {
+  private goLive(connection: ChannelMember, lastSeen?: Cursor): void {
     if (!this.isCatchingUp(connection)) {
       return;
     }
@@ -243,7 +242,7 @@ export class Channel implements FeedSink {
     this.live.add(connection);
   }
 
-  private isCatchingUp(connection: SseConnection): boolean {
+  private isCatchingUp(connection: ChannelMember): boolean {
     return !connection.closed && this.catchingUp.has(connection);
   }
 }

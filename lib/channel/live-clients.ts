@@ -1,6 +1,6 @@
 import { withEventName } from '../wire/encoder.js';
 import type { ChannelCounter } from '../model/meters.js';
-import type { SseConnection } from '../connection/connection.js';
+import type { ChannelMember } from './channel.interfaces.js';
 import { isFor } from '../model/audience.js';
 import type { ChannelEvent } from '../feed/history.js';
 
@@ -29,13 +29,13 @@ function framesFor(events: readonly ChannelEvent[], eventName: string, identity:
  * its clients in one write, the same bytes for all of them.
  */
 export class LiveClients {
-  private readonly groups = new Map<string, Set<SseConnection>>();
+  private readonly groups = new Map<string, Set<ChannelMember>>();
 
   get isEmpty(): boolean {
     return this.groups.size === 0;
   }
 
-  add(connection: SseConnection): void {
+  add(connection: ChannelMember): void {
     let group = this.groups.get(connection.eventName);
     if (!group) {
       group = new Set();
@@ -45,7 +45,7 @@ export class LiveClients {
   }
 
   /** @returns whether it was here */
-  delete(connection: SseConnection): boolean {
+  delete(connection: ChannelMember): boolean {
     const group = this.groups.get(connection.eventName);
     if (!group?.delete(connection)) {
       return false;
@@ -57,7 +57,7 @@ export class LiveClients {
   }
 
   /** Every live client (a copy: ending them changes the groups). */
-  all(): SseConnection[] {
+  all(): ChannelMember[] {
     return [...this.groups.values()].flatMap((group) => [...group]);
   }
 

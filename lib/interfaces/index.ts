@@ -14,6 +14,7 @@ export type {
   SseHistoryOptions,
   SseIdentityOptions,
   SseLimitsOptions,
+  SseMcpOptions,
 } from './sse-option-groups.interface.js';
 export type { SsePublishOptions } from './sse-publish-options.interface.js';
 export type { SseConnectOptions } from './sse-connect-options.interface.js';

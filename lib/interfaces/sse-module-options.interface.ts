@@ -1,7 +1,7 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { SseTransport } from './sse-transport.interface.js';
 import type { SseMetricsOptions } from './sse-metrics-options.interface.js';
-import type { SseChannelSettings, SseEventNames, SseHistoryOptions, SseIdentityOptions, SseLimitsOptions } from './sse-option-groups.interface.js';
+import type { SseChannelSettings, SseEventNames, SseHistoryOptions, SseIdentityOptions, SseLimitsOptions, SseMcpOptions } from './sse-option-groups.interface.js';
 
 /**
  * Options of `SseModule.forRoot()`.
@@ -96,6 +96,11 @@ export interface SseModuleOptions extends SseDeprecatedModuleOptions {
    * @default undefined (on when an SDK registered a MeterProvider)
    */
   metrics?: boolean | SseMetricsOptions;
+  /**
+   * Where `SseMcpEventStore` keeps MCP streams: `{ prefix }` (see {@link SseMcpOptions}).
+   * @default { prefix: 'mcp' }
+   */
+  mcp?: SseMcpOptions;
 }
 
 /**

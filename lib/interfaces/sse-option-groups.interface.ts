@@ -204,3 +204,18 @@ export interface SseChannelSettings {
   /** @deprecated use `bytes`. */
   historyBytes?: number;
 }
+
+/**
+ * Where `SseMcpEventStore` keeps MCP streams.
+ *
+ * @publicApi
+ */
+export interface SseMcpOptions {
+  /**
+   * The channel prefix of MCP streams: each stream is the channel
+   * `<prefix>/<tag>` (`channels: { 'mcp/:stream': { size: 500 } }` sizes their
+   * history). The same on every instance.
+   * @default 'mcp'
+   */
+  prefix?: string;
+}

@@ -12,8 +12,9 @@ import type {
   SseHistoryOptions,
   SseIdentityOptions,
   SseLimitsOptions,
+  SseMcpOptions,
 } from '../interfaces/sse-option-groups.interface.js';
-import { parseChannelTemplate } from '../model/channel-template.js';
+import { isChannelName, parseChannelTemplate } from '../model/channel-template.js';
 import {
   DEFAULT_CLOSE_EVENT,
   DEFAULT_END_EVENT,
@@ -24,6 +25,7 @@ import {
   DEFAULT_HISTORY_TTL,
   DEFAULT_MAX_HEADER_DELAY,
   DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MCP_PREFIX,
   DEFAULT_PRESENCE_LEAVE_DELAY,
   DEFAULT_RESET_EVENT,
   DEFAULT_SLOW_CLIENT_TIMEOUT,
@@ -106,6 +108,10 @@ const CHANNEL = {
   bytes: count('bytes')({ was: 'historyBytes' }),
 } satisfies SchemaOf<Omit<SseChannelSettings, 'history' | 'historyBytes'>>;
 
+const MCP = {
+  prefix: custom<string>(assertChannelPrefix)({ default: DEFAULT_MCP_PREFIX }),
+} satisfies SchemaOf<SseMcpOptions>;
+
 const MODULE = {
   global: boolean()(),
   heartbeat: count('milliseconds; 0 turns heartbeats off')({ default: DEFAULT_HEARTBEAT }),
@@ -119,6 +125,7 @@ const MODULE = {
   channels: record(CHANNEL, "{ 'rooms/:id': { size: 100 } }", (name, field) => parseChannelTemplate(name, field)),
   transport: custom<SseTransport>(assertTransport)(),
   metrics: custom<boolean | SseMetricsOptions>(assertMetrics)(),
+  mcp: group(MCP),
 } satisfies SchemaOf<Omit<SseModuleOptions, keyof SseDeprecatedModuleOptions>>;
 
 /** The tables, for tests and docs. */
@@ -185,4 +192,11 @@ function assertMetrics(metrics: unknown, field: string, at: OptionsAt): void {
     throw at.error(messages.invalidMetricsOption(metrics));
   }
   resolveOptions(METRICS, metrics, { ...at, where: field });
+}
+
+/** `mcp.prefix`: a channel name of static segments (its channels are `<prefix>/<tag>`). */
+function assertChannelPrefix(prefix: unknown, field: string, at: OptionsAt): void {
+  if (!isChannelName(prefix) || prefix.includes(':') || prefix.endsWith('/')) {
+    throw at.error(messages.invalidChannelPrefix(field, prefix));
+  }
 }

@@ -27,24 +27,26 @@ const ALLOWED: Record<string, readonly string[]> = {
   feed: ['interfaces', 'model', 'presence', 'wire', 'util', 'sse.messages'],
   channel: ['connection', 'feed', 'model', 'options', 'wire', 'util'],
   tracker: ['connection', 'model', 'options', 'wire', 'util', 'sse.constants', 'sse.messages'],
-  registry: ['channel', 'feed', 'presence', 'interfaces', 'model', 'options', 'util', 'sse.constants', 'sse.messages'],
+  registry: ['channel', 'feed', 'presence', 'interfaces', 'model', 'options', 'util', 'wire', 'sse.constants', 'sse.messages'],
   session: ['channel', 'connection', 'feed', 'presence', 'registry', 'tracker', 'model', 'options', 'wire', 'sse.constants', 'sse.messages'],
   // The public face and the Nest glue.
   broadcaster: ['channel', 'registry', 'session', 'tracker', 'interfaces', 'model', 'options', 'wire', 'sse.constants', 'sse.messages'],
   routing: ['broadcaster', 'connection', 'registry', 'session', 'model', 'util', 'sse.constants', 'sse.messages'],
   decorators: ['connection', 'openapi', 'options', 'routing', 'interfaces', 'model', 'sse.constants', 'sse.messages'],
-  'sse.module': ['broadcaster', 'health', 'metrics', 'registry', 'routing', 'session', 'tracker', 'interfaces', 'options', 'sse.constants', 'sse.messages'],
+  'sse.module': ['broadcaster', 'health', 'mcp', 'metrics', 'registry', 'routing', 'session', 'tracker', 'interfaces', 'options', 'sse.constants', 'sse.messages'],
   // Plug-ins: each depends on the core's interfaces, and nothing of the core depends on them.
   metrics: ['interfaces', 'model', 'options', 'util', 'sse.constants', 'sse.messages'],
   transport: ['interfaces', 'options', 'util', 'wire', 'sse.constants', 'sse.messages'],
   openapi: ['interfaces', 'routing', 'sse.constants'],
   health: ['interfaces', 'options', 'registry', 'tracker', 'sse.constants'],
+  // The MCP SDK's EventStore on channels (the SDK itself: only a dynamic import, in mcp-resume.ts).
+  mcp: ['channel', 'registry', 'feed', 'interfaces', 'util', 'wire', 'sse.messages'],
   // Shipped as a subpath: only the pure rules.
   testing: ['model', 'wire'],
   // Shipped as a subpath for browsers and Node: nothing of the server, only the reset event's type.
   client: ['interfaces'],
   // (routing/: channelName(), the helper for channels built from request values.)
-  index: ['broadcaster', 'channel', 'decorators', 'health', 'interfaces', 'openapi', 'routing', 'sse.module', 'transport', 'wire'],
+  index: ['broadcaster', 'channel', 'decorators', 'health', 'interfaces', 'mcp', 'openapi', 'routing', 'sse.module', 'transport', 'wire'],
 };
 
 const lib = resolve(dirname(fileURLToPath(import.meta.url)), '../../lib');

@@ -36,7 +36,9 @@ describe('the module options schema', () => {
       'channels',
       'transport',
       'metrics',
+      'mcp',
     ]);
+    expect(Object.keys(MODULE_SCHEMA.mcp.group!)).toEqual(['prefix']);
     expect(Object.keys(MODULE_SCHEMA.history.group!)).toEqual(['size', 'bytes', 'ttl', 'totalBytes', 'endedTtl']);
     expect(Object.keys(MODULE_SCHEMA.limits.group!)).toEqual(['maxClients', 'maxQueuedBytes', 'slowClientTimeout', 'firstValueTimeout']);
     expect(Object.keys(MODULE_SCHEMA.identities.group!)).toEqual(['identify', 'expiresAt', 'maxClientsPerIdentity', 'presenceLeaveDelay']);
@@ -57,7 +59,15 @@ describe('the module options schema', () => {
       channels: {},
       transport: undefined,
       metrics: undefined,
+      mcp: { prefix: 'mcp' },
     });
+  });
+
+  it('mcp.prefix: a channel name of static segments', () => {
+    expect(resolveModuleOptions({ mcp: { prefix: 'ai/mcp' } }).mcp.prefix).toBe('ai/mcp');
+    for (const prefix of ['', 'mcp/', 'mcp/:id', 'a//b', 'm\ncp', 42]) {
+      expect(() => resolveModuleOptions({ mcp: { prefix } } as never)).toThrow(/Invalid SseModule options\.mcp\.prefix .*it must be a channel name of static segments/);
+    }
   });
 
   it('keeps what is given, in its group; a blank event name is the default', () => {
@@ -302,7 +312,7 @@ describe('RedisTransport options', () => {
 describe('an unknown key in any options object: the nearest known key ("did you mean"), then the list', () => {
   const noop = () => undefined;
   it.each<[string, () => unknown, string]>([
-    ['SseModule.forRoot()', () => resolveModuleOptions({ hearbeat: 1 } as never), 'Unknown option "hearbeat" in SseModule options. Did you mean "heartbeat"? Known options: global, heartbeat, retry, transform, history, limits, identities, events, channels, transport, metrics, serialize,'],
+    ['SseModule.forRoot()', () => resolveModuleOptions({ hearbeat: 1 } as never), 'Unknown option "hearbeat" in SseModule options. Did you mean "heartbeat"? Known options: global, heartbeat, retry, transform, history, limits, identities, events, channels, transport, metrics, mcp, serialize,'],
     ['history', () => resolveModuleOptions({ history: { sise: 1 } } as never), 'Unknown option "sise" in SseModule options.history. Did you mean "size"? Known options: size, bytes, ttl, totalBytes, endedTtl.'],
     ['limits', () => resolveModuleOptions({ limits: { maxClient: 1 } } as never), 'Unknown option "maxClient" in SseModule options.limits. Did you mean "maxClients"? Known options: maxClients, maxQueuedBytes, slowClientTimeout, firstValueTimeout.'],
     ['identities', () => resolveModuleOptions({ identities: { identfy: noop } } as never), 'Unknown option "identfy" in SseModule options.identities. Did you mean "identify"? Known options: identify, expiresAt, maxClientsPerIdentity, presenceLeaveDelay.'],
