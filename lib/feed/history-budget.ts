@@ -12,6 +12,8 @@ export interface BudgetedHistory {
   budgetGeneration: number;
   /** Drops its oldest event (the budget is told through `release`). */
   dropOldest(): void;
+  /** Its channel's name, when it has one. */
+  readonly channel?: string;
 }
 
 interface Entry {
@@ -41,6 +43,10 @@ export class HistoryBudget {
   private readonly active = new MinHeap<Entry>();
   /** Histories holding events. */
   private readonly members = new Set<BudgetedHistory>();
+  /** Channels whose every event the budget took, told in one batch after the turn's evictions. */
+  private emptied: string[] | undefined;
+  /** Told the channels whose whole history the budget took (so that one without clients can go at once, not after `history.ttl`). */
+  onEmptied: ((channels: readonly string[]) => void) | undefined;
 
   constructor(
     /** The bound; 0 for none (the total is still counted). */
@@ -93,6 +99,19 @@ export class HistoryBudget {
     }
   }
 
+  private tellEmptied(channel: string): void {
+    if (this.emptied === undefined) {
+      this.emptied = [];
+      // (Not while a history is being added to: after the publish that made room.)
+      queueMicrotask(() => {
+        const channels = this.emptied!;
+        this.emptied = undefined;
+        this.onEmptied?.(channels);
+      });
+    }
+    this.emptied.push(channel);
+  }
+
   /** Drops the oldest events until the total is within the bound. */
   enforce(): void {
     if (this.limit === 0) {
@@ -117,6 +136,8 @@ export class HistoryBudget {
       this.evicted++;
       if (history.length > 0) {
         heap.push({ key: history.oldestStamp, history, generation: entry.generation });
+      } else if (history.channel !== undefined && this.onEmptied) {
+        this.tellEmptied(history.channel);
       }
     }
   }

@@ -44,6 +44,8 @@ export class EventHistory implements BudgetedHistory {
     private readonly maxEvents: number,
     private readonly maxBytes: number,
     private readonly budget?: HistoryBudget,
+    /** Its channel's name (the budget names a channel it emptied). */
+    readonly channel?: string,
   ) {}
 
   /** Marks the history as complete after `id` (it holds every later event it is given). */

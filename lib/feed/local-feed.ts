@@ -33,8 +33,10 @@ export class LocalFeed implements ChannelFeed {
     private readonly sink: FeedSink,
     /** The sequence across the channels of its source (`LocalFeeds`); a feed made alone has one of its own. */
     private readonly sequence = new StreamSequence(),
+    /** Its channel's name, for the budget (see `HistoryBudget.onEmptied`). */
+    channel?: string,
   ) {
-    this.history = new EventHistory(settings.history, settings.historyBytes, budget);
+    this.history = new EventHistory(settings.history, settings.historyBytes, budget, channel);
     this.bornSeq = sequence.current;
   }
 

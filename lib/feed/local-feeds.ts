@@ -25,8 +25,8 @@ export class LocalFeeds implements FeedSource {
     return new LocalPresenceStore();
   }
 
-  create(_name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
-    return new LocalFeed(settings, this.budget, sink, this.sequence);
+  create(name: string, settings: ChannelSettings, sink: FeedSink): LocalFeed {
+    return new LocalFeed(settings, this.budget, sink, this.sequence, name);
   }
 
   publish({ channel, data, event, id, audience }: SseTransportPublish): Promise<string> {

@@ -50,7 +50,7 @@ export class SharedFeed implements ChannelFeed {
     private readonly onReadFailure: ReadFailure,
     private readonly onDispose: (feed: SharedFeed) => void,
   ) {
-    this.history = new EventHistory(settings.history, settings.historyBytes, budget);
+    this.history = new EventHistory(settings.history, settings.historyBytes, budget, name);
     this.ready = remote.subscribe(name).then((newest) => this.start(newest));
   }
 

@@ -45,7 +45,7 @@ export class McpSessionEvents {
     try {
       data = JSON.stringify(message);
     } catch (error) {
-      throw new TypeError(messages.unstorableMessage(streamId, error));
+      throw new TypeError(messages.unstorableMessage(streamId, error), { cause: error });
     }
     let activity = this.streams.get(streamId);
     while (activity?.gate) {

@@ -71,6 +71,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     this.settings = new ChannelSettingsResolver(options);
     this.reach = process.env.NODE_ENV === 'production' ? undefined : new ChannelReach(Object.keys(options.channels), (text) => this.logger.warn(text));
     this.historyBudget = new HistoryBudget(options.history.totalBytes);
+    this.historyBudget.onEmptied = (names) => names.forEach((name) => this.disposeIfIdle(name));
     this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);
     this.source = options.transport
       ? new SharedFeeds(options.transport, options.history.ttl, this.historyBudget, this.sharedHooks, this.metrics ?? undefined)

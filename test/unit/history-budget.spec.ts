@@ -26,6 +26,23 @@ describe('HistoryBudget', () => {
     expect(budget.evicted).toBe(4);
   });
 
+  it('names the channels whose whole history it took, once per turn, after the add that made room', async () => {
+    const budget = new HistoryBudget(300);
+    const told: string[][] = [];
+    budget.onEmptied = (channels) => told.push([...channels]);
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new EventHistory(1000, Infinity, budget, name));
+    a.add(event('a1'));
+    b.add(event('b1'));
+    c.add(event('c1'));
+    c.add(event('c2', 150)); // a1 goes (a is empty), then b1 (b is empty)
+    expect(told).toEqual([]); // (not during the add)
+    await Promise.resolve();
+    expect(told).toEqual([['a', 'b']]);
+    c.add(event('c3')); // c1 goes: c still holds events, nobody is named
+    await Promise.resolve();
+    expect(told).toEqual([['a', 'b']]);
+  });
+
   it('takes from channels without clients before channels with clients', () => {
     const budget = new HistoryBudget(400);
     const [busy, idle] = [new EventHistory(1000, Infinity, budget), new EventHistory(1000, Infinity, budget)];

@@ -1,0 +1,81 @@
+import { Controller, Delete, Get, Post, Req, Res, type OnApplicationShutdown } from '@nestjs/common';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SseMcpEventStore } from 'nestjs-sse-channel';
+import { createMcpServer } from './mcp-server.js';
+
+/** Express's request and response, as the SDK takes them (Express has parsed the JSON body). */
+type Request = IncomingMessage & { body?: unknown };
+type Response = ServerResponse;
+
+/** MCP's Streamable HTTP on one path: POST for requests, GET for streams (and resumes), DELETE to end a session. */
+@Controller('mcp')
+export class McpController implements OnApplicationShutdown {
+  /** The sessions this instance holds. */
+  private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
+
+  constructor(private readonly events: SseMcpEventStore) {}
+
+  @Post()
+  async post(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const sessionId = sessionOf(req);
+    const transport = sessionId === undefined ? this.startSession(req.body) : this.sessions.get(sessionId);
+    if (!transport) {
+      return notFound(res);
+    }
+    await transport.handleRequest(req, res, req.body);
+  }
+
+  @Get()
+  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const transport = this.sessions.get(sessionOf(req) ?? '');
+    // A resume that lands on an instance without the session: the store follows it from where the client was.
+    await (transport ? transport.handleRequest(req, res) : this.events.resume(req, res));
+  }
+
+  @Delete()
+  async delete(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const transport = this.sessions.get(sessionOf(req) ?? '');
+    if (!transport) {
+      return notFound(res);
+    }
+    await transport.handleRequest(req, res);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((transport) => transport.close()));
+  }
+
+  /** A new session for an `initialize` request; `undefined` for anything else. */
+  private startSession(body: unknown): StreamableHTTPServerTransport | undefined {
+    if (!isInitializeRequest(body)) {
+      return undefined;
+    }
+    const sessionId = randomUUID();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => sessionId,
+      // The session's events, on channels: its resumes replay only its own events.
+      eventStore: this.events.forSession(sessionId),
+      // Clients come back this long after a cut.
+      retryInterval: 1000,
+      onsessioninitialized: () => {
+        this.sessions.set(sessionId, transport);
+      },
+    });
+    transport.onclose = () => this.sessions.delete(sessionId);
+    void createMcpServer().connect(transport);
+    return transport;
+  }
+}
+
+const sessionOf = (req: Request): string | undefined => {
+  const header = req.headers['mcp-session-id'];
+  return typeof header === 'string' ? header : undefined;
+};
+
+function notFound(res: Response): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
+}
