@@ -16,7 +16,8 @@ interface StreamableHttpModule {
 const SDK_TRANSPORT = '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
 /**
- * Answers a resume of a session another instance holds: a transport of the
+ * Answers a resume of a session another instance holds (a `GET` without
+ * `Last-Event-ID` gets 405, which the SDK's client takes as "no stream here"): a transport of the
  * SDK without sessions of its own, on a store bound to the session the
  * request names (so an id of any other session is refused by the SDK with
  * 400), which follows the stream; the response ends when the stream's
@@ -33,9 +34,15 @@ export async function resumeElsewhere(
   }
   const sessionId = request.headers['mcp-session-id'];
   const lastEventId = request.headers['last-event-id'];
-  if (request.method !== 'GET' || typeof sessionId !== 'string' || typeof lastEventId !== 'string' || lastEventId === '') {
+  if (request.method !== 'GET' || typeof sessionId !== 'string') {
     // (Nothing to resume: only the instance holding the session can answer it.)
     answer(response, 404, -32001, 'Session not found');
+    return;
+  }
+  if (typeof lastEventId !== 'string' || lastEventId === '') {
+    // A new stream of the session, not a resume: this instance offers none (the SDK's client then goes on without it).
+    response.setHeader('allow', 'POST, DELETE');
+    answer(response, 405, -32000, 'Method Not Allowed: this instance does not hold the session; only a resume (Last-Event-ID) is answered here');
     return;
   }
   let bound: ReturnType<typeof bind>;

@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import { RedisTransport, SseModule } from '../../lib/index.js';
+import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
+import { createTestApp, type TestApp } from '../src/create-app.js';
+import { countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
+import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let prefixes = 0;
+
+// Two instances of the MCP guide's controller on one Redis: a session lives on A; its client's
+// resume lands on B (A's connections were cut and a balancer sent the GET elsewhere).
+(redisServerAvailable() ? describe : describe.skip)('SseMcpEventStore on Redis: a resume on another instance', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.destroy();
+  });
+
+  const instance = (keyPrefix: string, ttl = 60_000) =>
+    createTestApp('express', {
+      imports: [
+        SseModule.forRootAsync({
+          useFactory: () => ({ heartbeat: 0, history: { ttl }, channels: { 'mcp/:stream': { size: 50 } }, transport: new RedisTransport({ connection: redis.url, keyPrefix }) }),
+        }),
+      ],
+      controllers: [McpController],
+    });
+
+  describe('two instances', () => {
+    let a: TestApp;
+    let b: TestApp;
+    let netA: { cut(): void };
+
+    beforeAll(async () => {
+      const keyPrefix = `mcp-${++prefixes}:`;
+      [a, b] = await Promise.all([instance(keyPrefix), instance(keyPrefix)]);
+      netA = socketsOf(a.server);
+    });
+    afterAll(() => Promise.all([a?.close(), b?.close()]));
+
+    it('a call cut mid-stream on A resumes on B: every progress notification and the result exactly once, the rest followed from A', async () => {
+      let target = a.url;
+      const log: string[] = [];
+      const { client } = await mcpClient(() => target, log);
+      let cut = false;
+      const result = await countdown(client, 8, 120, (step) => {
+        if (step === 3 && !cut) {
+          cut = true;
+          target = b.url;
+          netA.cut();
+        }
+      });
+      expect(result).toEqual({ steps: [1, 2, 3, 4, 5, 6, 7, 8], text: ['liftoff after 8'] });
+      // The resume went to B, with the id of step 3; B followed what A stored after it.
+      expect(log.filter((line) => line.startsWith(`GET ${b.url}/mcp `))).toHaveLength(1);
+      await client.close();
+    });
+
+    it("on B too, another session's id or a made-up one replays nothing (400); its own session's replays", async () => {
+      const tokens: string[] = [];
+      const x = await mcpClient(() => a.url);
+      const y = await mcpClient(() => a.url);
+      await x.client.callTool({ name: 'countdown', arguments: { from: 2, stepMs: 0 } }, undefined, { onresumptiontoken: (token) => tokens.push(token) });
+      const own = await rawResume(b.url, x.transport.sessionId!, tokens[0]);
+      expect(own.status).toBe(200);
+      expect(own.body).toContain('liftoff after 2');
+      for (const [session, id] of [
+        [y.transport.sessionId!, tokens[0]],
+        [x.transport.sessionId!, `${'B'.repeat(22)}${tokens[0].slice(22)}`],
+        [x.transport.sessionId!, 'made-up'],
+        ['not a session', tokens[0]],
+      ]) {
+        const answer = await rawResume(b.url, session, id);
+        expect(answer.status).toBe(400);
+        expect(answer.body).not.toContain('liftoff');
+      }
+      await Promise.all([x.client.close(), y.client.close()]);
+    });
+
+    it('a GET of a session B does not hold, without Last-Event-ID, gets 405; a POST gets 404', async () => {
+      const x = await mcpClient(() => a.url);
+      const headers = { accept: 'text/event-stream', 'mcp-session-id': x.transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+      expect((await fetch(`${b.url}/mcp`, { headers })).status).toBe(405);
+      const post = await fetch(`${b.url}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(post.status).toBe(404);
+      await x.client.close();
+    });
+  });
+
+  it('Redis keys stay within the history bounds after 1 000 short sessions: at most `size` entries each, and all gone after history.ttl', async () => {
+    const keyPrefix = `mcp-${++prefixes}:`;
+    const ttl = 1500;
+    const app = await instance(keyPrefix, ttl);
+    try {
+      const session = async () => {
+        const { client, transport } = await mcpClient(() => app.url);
+        await countdown(client, 3, 0);
+        await transport.terminateSession();
+        await client.close();
+      };
+      for (let batch = 0; batch < 50; batch++) {
+        await Promise.all(Array.from({ length: 20 }, session));
+      }
+      const keys = await admin.keys(`${keyPrefix}mcp/*`);
+      // (Each session's streams stay for history.ttl: the latest sessions' are still there, the earliest gone.)
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.length).toBeLessThan(2000);
+      const lengths = await Promise.all(keys.map((key) => admin.xlen(key)));
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(50);
+      const ttls = await Promise.all(keys.map((key) => admin.pttl(key)));
+      expect(ttls.filter((ms) => ms === -1)).toEqual([]); // every one expires (-2: it just did)
+      await sleep(ttl + 1000);
+      expect(await admin.keys(`${keyPrefix}mcp/*`)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+});
