@@ -60,7 +60,7 @@ export async function resumeElsewhere(
     bound.events.close();
     void transport.close();
   };
-  bound.events.onAnswered = done;
+  bound.events.onFinished = done;
   response.once('close', done);
   await transport.start();
   await transport.handleRequest(request, response);

@@ -28,8 +28,8 @@ interface StreamActivity {
 export class McpSessionEvents {
   private readonly streams = new Map<string, StreamActivity>();
   private readonly followers = new Set<ChannelFollower>();
-  /** Told when a followed stream has sent its response (`resume()` ends the HTTP response then). */
-  onAnswered: (() => void) | undefined;
+  /** Told when a follow ends but for its client leaving: the response was sent, or the channel closed (shutdown); `resume()` ends the HTTP response then. */
+  onFinished: (() => void) | undefined;
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -77,10 +77,18 @@ export class McpSessionEvents {
     if (this.follow) {
       const follower = new ChannelFollower({
         frame: (frame) => this.forward(frame, at, target, follower),
-        stopped: () => this.followers.delete(follower),
+        stopped: (reason) => {
+          this.followers.delete(follower);
+          if (reason !== 'client') this.onFinished?.();
+        },
       });
       this.followers.add(follower);
-      await follower.follow(this.registry, `${this.prefix}/${at.tag}`, at.channelId);
+      try {
+        await follower.follow(this.registry, `${this.prefix}/${at.tag}`, at.channelId);
+      } catch (error) {
+        follower.stop('error');
+        throw error;
+      }
       return at.streamId;
     }
     const activity = this.activityOf(at.streamId);
@@ -124,7 +132,6 @@ export class McpSessionEvents {
     await target.send(formatMcpEventId(at.tag, at.streamId, frame.id), message);
     if (isResponse(message)) {
       follower.stop('complete');
-      this.onAnswered?.();
     }
   }
 

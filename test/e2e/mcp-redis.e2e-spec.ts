@@ -1,10 +1,16 @@
 import { Redis } from 'ioredis';
-import { RedisTransport, SseModule } from '../../lib/index.js';
+import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
+import { until } from '../src/until.js';
 import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
-import { createTestApp, type TestApp } from '../src/create-app.js';
+import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
 import { countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
 
+/** Members (clients and followers) of MCP channels on an instance. */
+const mcpMembers = (t: TestApp) =>
+  Object.entries(t.app.get(SseBroadcaster).stats())
+    .filter(([name]) => name.startsWith('mcp/'))
+    .reduce((sum, [, stats]) => sum + stats.clients, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let prefixes = 0;
 
@@ -23,8 +29,8 @@ let prefixes = 0;
     await redis?.destroy();
   });
 
-  const instance = (keyPrefix: string, ttl = 60_000) =>
-    createTestApp('express', {
+  const instance = (keyPrefix: string, ttl = 60_000, platform: Platform = 'express') =>
+    createTestApp(platform, {
       imports: [
         SseModule.forRootAsync({
           useFactory: () => ({ heartbeat: 0, history: { ttl }, channels: { 'mcp/:stream': { size: 50 } }, transport: new RedisTransport({ connection: redis.url, keyPrefix }) }),
@@ -33,14 +39,14 @@ let prefixes = 0;
       controllers: [McpController],
     });
 
-  describe('two instances', () => {
+  describe('two instances: A on Express, B on Fastify', () => {
     let a: TestApp;
     let b: TestApp;
     let netA: { cut(): void };
 
     beforeAll(async () => {
       const keyPrefix = `mcp-${++prefixes}:`;
-      [a, b] = await Promise.all([instance(keyPrefix), instance(keyPrefix)]);
+      [a, b] = await Promise.all([instance(keyPrefix), instance(keyPrefix, 60_000, 'fastify')]);
       netA = socketsOf(a.server);
     });
     afterAll(() => Promise.all([a?.close(), b?.close()]));
@@ -68,9 +74,10 @@ let prefixes = 0;
       const x = await mcpClient(() => a.url);
       const y = await mcpClient(() => a.url);
       await x.client.callTool({ name: 'countdown', arguments: { from: 2, stepMs: 0 } }, undefined, { onresumptiontoken: (token) => tokens.push(token) });
-      const own = await rawResume(b.url, x.transport.sessionId!, tokens[0]);
+      const own = await rawResume(b.url, x.transport.sessionId!, tokens[0], 5000);
       expect(own.status).toBe(200);
       expect(own.body).toContain('liftoff after 2');
+      expect(own.ended).toBe(true); // (B ends the response once the request's answer is out)
       for (const [session, id] of [
         [y.transport.sessionId!, tokens[0]],
         [x.transport.sessionId!, `${'B'.repeat(22)}${tokens[0].slice(22)}`],
@@ -82,6 +89,22 @@ let prefixes = 0;
         expect(answer.body).not.toContain('liftoff');
       }
       await Promise.all([x.client.close(), y.client.close()]);
+    });
+
+    it('a client that leaves a resume on B mid-call leaves nothing behind on B', async () => {
+      const tokens: string[] = [];
+      const x = await mcpClient(() => a.url);
+      const call = x.client.callTool({ name: 'countdown', arguments: { from: 6, stepMs: 100 } }, undefined, {
+        onresumptiontoken: (token) => tokens.push(token),
+        onprogress: () => undefined,
+      });
+      await until(() => tokens.length >= 2, 'two events of the call');
+      const resumed = await rawResume(b.url, x.transport.sessionId!, tokens[0], 250);
+      expect(resumed.ended).toBe(false);
+      expect(resumed.body).toContain('"progress":');
+      await until(() => mcpMembers(b) === 0, "B's follow to stop");
+      await call;
+      await x.client.close();
     });
 
     it('a GET of a session B does not hold, without Last-Event-ID, gets 405; a POST gets 404', async () => {
@@ -96,6 +119,28 @@ let prefixes = 0;
       expect(post.status).toBe(404);
       await x.client.close();
     });
+  });
+
+  it('an instance that shuts down during a resume ends its response (the client resumes again elsewhere)', async () => {
+    const keyPrefix = `mcp-${++prefixes}:`;
+    const [a, c] = await Promise.all([instance(keyPrefix), instance(keyPrefix)]);
+    try {
+      const tokens: string[] = [];
+      const x = await mcpClient(() => a.url);
+      const call = x.client.callTool({ name: 'countdown', arguments: { from: 10, stepMs: 100 } }, undefined, {
+        onresumptiontoken: (token) => tokens.push(token),
+        onprogress: () => undefined,
+      });
+      await until(() => tokens.length >= 2, 'two events of the call');
+      const resumed = rawResume(c.url, x.transport.sessionId!, tokens[0], 10_000);
+      await until(() => mcpMembers(c) === 1, 'C to follow the stream');
+      await c.close();
+      expect((await resumed).ended).toBe(true);
+      await call;
+      await x.client.close();
+    } finally {
+      await a.close();
+    }
   });
 
   it('Redis keys stay within the history bounds after 1 000 short sessions: at most `size` entries each, and all gone after history.ttl', async () => {

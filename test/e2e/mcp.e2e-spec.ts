@@ -1,19 +1,19 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SseBroadcaster, SseMcpEventStore, SseModule } from '../../lib/index.js';
 import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
-import { createTestApp, type TestApp } from '../src/create-app.js';
+import { createTestApp, PLATFORMS, type Platform, type TestApp } from '../src/create-app.js';
 import { countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
 
 /** The store is the SDK's EventStore, by type (tsc --noEmit checks this line). */
 const asSdkStore = (store: SseMcpEventStore): EventStore => store;
 
 // The MCP guide's controller (docs/examples/mcp/) on one instance, in memory, driven by the SDK's own client.
-describe('SseMcpEventStore: MCP Streamable HTTP resumes on one instance', () => {
+describe.each(PLATFORMS)('SseMcpEventStore on %s: MCP Streamable HTTP resumes on one instance', (platform: Platform) => {
   let t: TestApp;
   let net: { cut(): void };
 
   beforeAll(async () => {
-    t = await createTestApp('express', { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [McpController] });
+    t = await createTestApp(platform, { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [McpController] });
     net = socketsOf(t.server);
   });
   afterAll(() => t.close());
@@ -66,6 +66,16 @@ describe('SseMcpEventStore: MCP Streamable HTTP resumes on one instance', () => 
     }
     await x.client.close();
   });
+
+});
+
+describe('SseMcpEventStore: sessions, identities, replay', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp('express', { imports: [SseModule.forRoot({ heartbeat: 0 })], controllers: [McpController] });
+  });
+  afterAll(() => t.close());
 
   it('binds events to the identity too, and refuses to work unbound or with a bad session id', async () => {
     const store = t.app.get(SseMcpEventStore);

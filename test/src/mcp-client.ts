@@ -50,24 +50,25 @@ export async function countdown(client: Client, from: number, stepMs: number, on
   return { steps, text: (result.content as { type: string; text: string }[]).map((part) => part.text) };
 }
 
-/** `GET /mcp` as a resuming client sends it, with any session and id: the status and the body. */
-export async function rawResume(base: string, sessionId: string, lastEventId: string): Promise<{ status: number; body: string }> {
-  const controller = new AbortController();
+/** `GET /mcp` as a resuming client sends it, with any session and id: the status, the body read within `ms`, and whether the server ended it. */
+export async function rawResume(base: string, sessionId: string, lastEventId: string, ms = 300): Promise<{ status: number; body: string; ended: boolean }> {
   const response = await fetch(`${base}/mcp`, {
     headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': lastEventId, 'mcp-protocol-version': '2025-11-25' },
-    signal: controller.signal,
   });
-  // (A stream that opened is read for a moment, then dropped: a refusal has a body that ends.)
-  const body = response.ok ? await readFor(response, 300) : await response.text();
-  controller.abort();
-  return { status: response.status, body };
+  // (An open stream is read for `ms`, then dropped; a refusal has a body that ends.)
+  const { text, ended } = await readFor(response, ms);
+  return { status: response.status, body: text, ended };
 }
 
-async function readFor(response: Response, ms: number): Promise<string> {
+async function readFor(response: Response, ms: number): Promise<{ text: string; ended: boolean }> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
-  const stop = setTimeout(() => void reader.cancel(), ms);
+  let cancelled = false;
+  const stop = setTimeout(() => {
+    cancelled = true;
+    void reader.cancel();
+  }, ms);
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -75,8 +76,8 @@ async function readFor(response: Response, ms: number): Promise<string> {
       text += decoder.decode(value, { stream: true });
     }
   } catch {
-    // (cancelled)
+    cancelled = true;
   }
   clearTimeout(stop);
-  return text;
+  return { text, ended: !cancelled };
 }

@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SseMcpEventStore } from 'nestjs-sse-channel';
 import { createMcpServer } from './mcp-server.js';
 
-/** Express's request and response, as the SDK takes them (Express has parsed the JSON body). */
-type Request = IncomingMessage & { body?: unknown };
-type Response = ServerResponse;
+/** Express's request and response are Node's (with the parsed body); Fastify's wrap them (`raw`). */
+type Request = (IncomingMessage & { body?: unknown }) | { raw: IncomingMessage; body?: unknown };
+type Response = ServerResponse | { raw: ServerResponse; hijack(): void };
 
 /** MCP's Streamable HTTP on one path: POST for requests, GET for streams (and resumes), DELETE to end a session. */
 @Controller('mcp')
@@ -19,24 +19,27 @@ export class McpController implements OnApplicationShutdown {
   constructor(private readonly events: SseMcpEventStore) {}
 
   @Post()
-  async post(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async post(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const { req, res, body } = nodeOf(request, response);
     const sessionId = sessionOf(req);
-    const transport = sessionId === undefined ? this.startSession(req.body) : this.sessions.get(sessionId);
+    const transport = sessionId === undefined ? this.startSession(body) : this.sessions.get(sessionId);
     if (!transport) {
       return notFound(res);
     }
-    await transport.handleRequest(req, res, req.body);
+    await transport.handleRequest(req, res, body);
   }
 
   @Get()
-  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async get(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const { req, res } = nodeOf(request, response);
     const transport = this.sessions.get(sessionOf(req) ?? '');
     // A resume that lands on an instance without the session: the store follows it from where the client was.
     await (transport ? transport.handleRequest(req, res) : this.events.resume(req, res));
   }
 
   @Delete()
-  async delete(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async delete(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const { req, res } = nodeOf(request, response);
     const transport = this.sessions.get(sessionOf(req) ?? '');
     if (!transport) {
       return notFound(res);
@@ -70,12 +73,24 @@ export class McpController implements OnApplicationShutdown {
   }
 }
 
-const sessionOf = (req: Request): string | undefined => {
+/** Node's request and response for the SDK (Fastify's reply is handed over to it: `hijack()`), and the parsed body. */
+function nodeOf(request: Request, response: Response): { req: IncomingMessage; res: ServerResponse; body: unknown } {
+  if ('hijack' in response) {
+    response.hijack();
+  }
+  return {
+    req: 'raw' in request ? request.raw : request,
+    res: 'raw' in response ? response.raw : response,
+    body: request.body,
+  };
+}
+
+const sessionOf = (req: IncomingMessage): string | undefined => {
   const header = req.headers['mcp-session-id'];
   return typeof header === 'string' ? header : undefined;
 };
 
-function notFound(res: Response): void {
+function notFound(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
 }
