@@ -1,4 +1,7 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SseBroadcaster, SseMcpEventStore, SseModule } from '../../lib/index.js';
 import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
 import { createTestApp, PLATFORMS, type Platform, type TestApp } from '../src/create-app.js';
@@ -150,4 +153,30 @@ describe('SseMcpEventStore: sessions, identities, replay', () => {
       await bounded.close();
     }
   }, 120_000);
+});
+
+describe('@modelcontextprotocol/sdk is an optional peer', () => {
+  it('no file of lib/ imports it: only lib/mcp/ names it (in comments, messages, and the name of the dynamic import)', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
+    const naming = files('lib').filter((file) => readFileSync(file, 'utf8').includes('@modelcontextprotocol'));
+    expect(naming.map((file) => file.replaceAll('\\', '/')).filter((file) => !file.startsWith('lib/mcp/'))).toEqual([]);
+    expect(naming.length).toBeGreaterThan(0);
+    for (const file of naming) {
+      expect(readFileSync(file, 'utf8')).not.toMatch(/(from|import\(|require\()\s*['"]@modelcontextprotocol/);
+    }
+  });
+
+  it('an app without it starts and stores; resume() says what to install (built library)', () => {
+    const run = spawnSync(process.execPath, ['--import', './test/src/hide-package.mjs', 'test/src/mcp-without-sdk.mjs'], {
+      encoding: 'utf8',
+      env: { ...process.env, SSE_HIDE_PACKAGE: '@modelcontextprotocol/sdk' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim().split('\n')).toEqual([
+      'started',
+      'stored true',
+      'resume: SseMcpEventStore.resume() needs the MCP SDK: npm install @modelcontextprotocol/sdk (1.32 or later).',
+    ]);
+  });
 });

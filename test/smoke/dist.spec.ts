@@ -24,7 +24,7 @@ describe('the built dist/', () => {
   it('exports the public API and nothing else at run time', () => {
     const out = run(['--input-type=module', '-e', `import * as m from 'nestjs-sse-channel'; console.log(JSON.stringify(Object.keys(m).sort()))`]);
     expect(JSON.parse(out)).toEqual(
-      ['LastEventId', 'RedisTransport', 'channelName', 'SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseChannels', 'SseEncodingError', 'SseHealthIndicator', 'SseModule', 'SseTransportError', 'isSseMessage', 'withSseItemSchemas'].sort(),
+      ['LastEventId', 'RedisTransport', 'channelName', 'SseBroadcaster', 'SseChannel', 'SseChannelHandle', 'SseChannels', 'SseEncodingError', 'SseHealthIndicator', 'SseMcpEventStore', 'SseModule', 'SseTransportError', 'isSseMessage', 'withSseItemSchemas'].sort(),
     );
   });
 
