@@ -23,7 +23,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  * so no session's ids tell anything about another's.
  */
 export function streamTag(sessionId: string, identity: string, streamId: string): string {
-  return createHash('sha256').update(`${sessionId}\0${identity}\0${streamId}`).digest('base64url').slice(0, TAG_LENGTH);
+  // (Each part with its length first: no two triples hash the same text.)
+  const text = [sessionId, identity, streamId].map((part) => `${part.length}:${part}`).join('');
+  return createHash('sha256').update(text).digest('base64url').slice(0, TAG_LENGTH);
 }
 
 export function formatMcpEventId(tag: string, streamId: string, channelId: string): string {

@@ -64,7 +64,10 @@ export class ChannelFollower implements ChannelMember {
       this.write(lastChunk);
     }
     // (What is written is handed on before the sink hears of the stop.)
-    void this.queue.then(() => this.stop(reason));
+    void this.queue.then(
+      () => this.stop(reason),
+      () => this.stop('error'),
+    );
   }
 
   /** Leaves the channel; the sink hears `reason` (once). */

@@ -1,3 +1,4 @@
+import { declaredChannels, resolveModuleOptions } from '../../lib/options/module-options.js';
 import { ChannelReach } from '../../lib/registry/channel-reach.js';
 
 /** A ChannelReach whose warnings are kept; `options`: the keys of the `channels` option. */
@@ -21,6 +22,16 @@ describe('ChannelReach: a publish to a channel no route can stream is warned abo
     r.published('user/ann/inbox');
     r.published('zzzzzzzzzz/yyyyyyyy');
     expect(warnings.slice(1).map((w) => /Did you mean "([^"]+)"/.exec(w)?.[1])).toEqual(['news', 'users/:id/inbox', undefined]);
+  });
+
+  it("counts the MCP store's streams (<mcp.prefix>/:stream) as declared: a resume that joins one does not silence the check", () => {
+    const { reach: r, warnings } = reach(declaredChannels(resolveModuleOptions({ mcp: { prefix: 'ai/mcp' } })));
+    r.declare(['rooms/:id'], false);
+    r.joined('ai/mcp/AbCdEfGhIjKlMnOpQrStUv');
+    r.published('ai/mcp/AbCdEfGhIjKlMnOpQrStUv');
+    expect(warnings).toEqual([]);
+    r.published('room/42');
+    expect(warnings).toHaveLength(1);
   });
 
   it("counts the keys of the channels option as declared channels: the way to say a handler's broadcaster.channel() streams them", () => {
