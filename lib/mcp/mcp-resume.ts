@@ -27,6 +27,8 @@ export async function resumeElsewhere(
   request: IncomingMessage,
   response: ServerResponse,
   bind: (sessionId: string) => { store: object; events: McpSessionEvents },
+  /** Whether channels are shared among instances (a transport): without one, no other instance's events can be seen here. */
+  shared: boolean,
 ): Promise<void> {
   const sdk = await importOptional<StreamableHttpModule>(SDK_TRANSPORT);
   if (!sdk) {
@@ -34,8 +36,8 @@ export async function resumeElsewhere(
   }
   const sessionId = request.headers['mcp-session-id'];
   const lastEventId = request.headers['last-event-id'];
-  if (request.method !== 'GET' || typeof sessionId !== 'string') {
-    // (Nothing to resume: only the instance holding the session can answer it.)
+  if (request.method !== 'GET' || typeof sessionId !== 'string' || !shared) {
+    // (Nothing to resume here: only the instance holding the session can answer it.)
     answer(response, 404, -32001, 'Session not found');
     return;
   }

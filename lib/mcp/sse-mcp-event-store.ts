@@ -52,15 +52,16 @@ export class SseMcpEventStore {
    * Answers a resume (`GET` with `Mcp-Session-Id` and `Last-Event-ID`) of a
    * session this instance does not hold, with the SDK's transport: what the
    * stream missed, then what the instance running the request stores, up to
-   * its response. Anything else gets the SDK's `404 Session not found`; an id
-   * not of that session (and identity), `400`. Needs a shared transport
-   * (`RedisTransport`) to see the other instance's events.
+   * its response. Anything else gets the SDK's `404 Session not found` (so
+   * does every request without a shared transport, `RedisTransport`: no
+   * other instance's events can be seen then); an id not of that session
+   * (and identity), `400`; a `GET` without `Last-Event-ID`, `405`.
    */
   resume(request: IncomingMessage, response: ServerResponse, options?: SseMcpSessionOptions): Promise<void> {
     return resumeElsewhere(request, response, (sessionId) => {
       const store = this.bind(sessionId, options, true);
       return { store, events: store.session! };
-    });
+    }, this.registry.options.transport !== undefined);
   }
 
   private bind(sessionId: string, options: SseMcpSessionOptions | undefined, follow: boolean): SseMcpEventStore {

@@ -80,6 +80,19 @@ describe('SseMcpEventStore: sessions, identities, replay', () => {
   });
   afterAll(() => t.close());
 
+  it('in memory, a resume of a session this instance does not hold gets 404 Session not found (nothing else could answer it)', async () => {
+    const tokens: string[] = [];
+    const x = await mcpClient(() => t.url);
+    await x.client.callTool({ name: 'countdown', arguments: { from: 1, stepMs: 0 } }, undefined, { onresumptiontoken: (token) => tokens.push(token) });
+    const sessionId = x.transport.sessionId!;
+    await x.transport.terminateSession();
+    await x.client.close();
+    const answer = await rawResume(t.url, sessionId, tokens[0]);
+    expect(answer.status).toBe(404);
+    expect(answer.body).toContain('Session not found');
+    expect(answer.body).not.toContain('liftoff');
+  });
+
   it('binds events to the identity too, and refuses to work unbound or with a bad session id', async () => {
     const store = t.app.get(SseMcpEventStore);
     expect(asSdkStore(store.forSession('s-1'))).toBeInstanceOf(SseMcpEventStore);
