@@ -80,6 +80,32 @@ describe('SseMcpEventStore: sessions, identities, replay', () => {
   });
   afterAll(() => t.close());
 
+  it("the guide's controller closes sessions idle for 30 minutes and refuses an initialize beyond 10 000 sessions", async () => {
+    const controller = t.app.get(McpController);
+    const sessions = (controller as unknown as { sessions: Map<string, unknown> }).sessions;
+    const x = await mcpClient(() => t.url);
+    const sessionId = x.transport.sessionId!;
+    controller.closeIdleSessions(Date.now() + 29 * 60_000);
+    expect(sessions.has(sessionId)).toBe(true);
+    controller.closeIdleSessions(Date.now() + 31 * 60_000);
+    expect(sessions.has(sessionId)).toBe(false);
+    await expect(x.client.listTools()).rejects.toThrow(/404|Session not found/);
+    await x.client.close();
+
+    const fillers = Array.from({ length: 10_000 - sessions.size }, (_, i) => `filler-${i}`);
+    fillers.forEach((id) => sessions.set(id, { transport: { close: async () => undefined }, seen: Date.now() }));
+    try {
+      const refused = await fetch(`${t.url}/mcp`, {
+        method: 'POST',
+        headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+      expect(refused.status).toBe(503);
+    } finally {
+      fillers.forEach((id) => sessions.delete(id));
+    }
+  });
+
   it('in memory, a resume of a session this instance does not hold gets 404 Session not found (nothing else could answer it)', async () => {
     const tokens: string[] = [];
     const x = await mcpClient(() => t.url);

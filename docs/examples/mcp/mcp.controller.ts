@@ -10,11 +10,17 @@ import { createMcpServer } from './mcp-server.js';
 type Request = (IncomingMessage & { body?: unknown }) | { raw: IncomingMessage; body?: unknown };
 type Response = ServerResponse | { raw: ServerResponse; hijack(): void };
 
+/** Sessions this instance holds at most: an `initialize` beyond gets 503. */
+const MAX_SESSIONS = 10_000;
+/** A session without a request for this long is closed: a client may go away without its DELETE. */
+const SESSION_IDLE_MS = 30 * 60_000;
+
 /** MCP's Streamable HTTP on one path: POST for requests, GET for streams (and resumes), DELETE to end a session. */
 @Controller('mcp')
 export class McpController implements OnApplicationShutdown {
-  /** The sessions this instance holds. */
-  private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
+  /** The sessions this instance holds, with when each last had a request. */
+  private readonly sessions = new Map<string, { transport: StreamableHTTPServerTransport; seen: number }>();
+  private readonly sweep = setInterval(() => this.closeIdleSessions(Date.now()), 60_000).unref();
 
   constructor(private readonly events: SseMcpEventStore) {}
 
@@ -22,7 +28,11 @@ export class McpController implements OnApplicationShutdown {
   async post(@Req() request: Request, @Res() response: Response): Promise<void> {
     const { req, res, body } = nodeOf(request, response);
     const sessionId = sessionOf(req);
-    const transport = sessionId === undefined ? this.startSession(body) : this.sessions.get(sessionId);
+    if (sessionId === undefined && this.sessions.size >= MAX_SESSIONS) {
+      res.writeHead(503, { 'retry-after': '5' }).end();
+      return;
+    }
+    const transport = sessionId === undefined ? await this.startSession(body) : this.held(sessionId);
     if (!transport) {
       return notFound(res);
     }
@@ -32,7 +42,7 @@ export class McpController implements OnApplicationShutdown {
   @Get()
   async get(@Req() request: Request, @Res() response: Response): Promise<void> {
     const { req, res } = nodeOf(request, response);
-    const transport = this.sessions.get(sessionOf(req) ?? '');
+    const transport = this.held(sessionOf(req));
     // A resume that lands on an instance without the session: the store follows it from where the client was.
     await (transport ? transport.handleRequest(req, res) : this.events.resume(req, res));
   }
@@ -40,7 +50,7 @@ export class McpController implements OnApplicationShutdown {
   @Delete()
   async delete(@Req() request: Request, @Res() response: Response): Promise<void> {
     const { req, res } = nodeOf(request, response);
-    const transport = this.sessions.get(sessionOf(req) ?? '');
+    const transport = this.held(sessionOf(req));
     if (!transport) {
       return notFound(res);
     }
@@ -48,11 +58,26 @@ export class McpController implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((transport) => transport.close()));
+    clearInterval(this.sweep);
+    await Promise.all([...this.sessions.values()].map(({ transport }) => transport.close()));
+  }
+
+  /** Closes the sessions that have had no request since `now - SESSION_IDLE_MS`. */
+  closeIdleSessions(now: number): void {
+    for (const { transport, seen } of this.sessions.values()) {
+      if (now - seen > SESSION_IDLE_MS) void transport.close();
+    }
+  }
+
+  /** The transport of a session this instance holds (now seen), if it does. */
+  private held(sessionId: string | undefined): StreamableHTTPServerTransport | undefined {
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (session) session.seen = Date.now();
+    return session?.transport;
   }
 
   /** A new session for an `initialize` request; `undefined` for anything else. */
-  private startSession(body: unknown): StreamableHTTPServerTransport | undefined {
+  private async startSession(body: unknown): Promise<StreamableHTTPServerTransport | undefined> {
     if (!isInitializeRequest(body)) {
       return undefined;
     }
@@ -64,11 +89,11 @@ export class McpController implements OnApplicationShutdown {
       // Clients come back this long after a cut.
       retryInterval: 1000,
       onsessioninitialized: () => {
-        this.sessions.set(sessionId, transport);
+        this.sessions.set(sessionId, { transport, seen: Date.now() });
       },
     });
     transport.onclose = () => this.sessions.delete(sessionId);
-    void createMcpServer().connect(transport);
+    await createMcpServer().connect(transport);
     return transport;
   }
 }
