@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
 import { until } from '../src/until.js';
 import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
@@ -11,21 +10,17 @@ const mcpMembers = (t: TestApp) =>
   Object.entries(t.app.get(SseBroadcaster).stats())
     .filter(([name]) => name.startsWith('mcp/'))
     .reduce((sum, [, stats]) => sum + stats.clients, 0);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let prefixes = 0;
 
 // Two instances of the MCP guide's controller on one Redis: a session lives on A; its client's
 // resume lands on B (A's connections were cut and a balancer sent the GET elsewhere).
 (redisServerAvailable() ? describe : describe.skip)('SseMcpEventStore on Redis: a resume on another instance', () => {
   let redis: RedisServer;
-  let admin: Redis;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    admin = new Redis(redis.url);
   });
   afterAll(async () => {
-    admin?.disconnect();
     await redis?.destroy();
   });
 
@@ -142,33 +137,4 @@ let prefixes = 0;
       await a.close();
     }
   });
-
-  it('Redis keys stay within the history bounds after 1 000 short sessions: at most `size` entries each, and all gone after history.ttl', async () => {
-    const keyPrefix = `mcp-${++prefixes}:`;
-    const ttl = 1500;
-    const app = await instance(keyPrefix, ttl);
-    try {
-      const session = async () => {
-        const { client, transport } = await mcpClient(() => app.url);
-        await countdown(client, 3, 0);
-        await transport.terminateSession();
-        await client.close();
-      };
-      for (let batch = 0; batch < 50; batch++) {
-        await Promise.all(Array.from({ length: 20 }, session));
-      }
-      const keys = await admin.keys(`${keyPrefix}mcp/*`);
-      // (Each session's streams stay for history.ttl: the latest sessions' are still there, the earliest gone.)
-      expect(keys.length).toBeGreaterThan(0);
-      expect(keys.length).toBeLessThan(2000);
-      const lengths = await Promise.all(keys.map((key) => admin.xlen(key)));
-      expect(Math.max(...lengths)).toBeLessThanOrEqual(50);
-      const ttls = await Promise.all(keys.map((key) => admin.pttl(key)));
-      expect(ttls.filter((ms) => ms === -1)).toEqual([]); // every one expires (-2: it just did)
-      await sleep(ttl + 1000);
-      expect(await admin.keys(`${keyPrefix}mcp/*`)).toEqual([]);
-    } finally {
-      await app.close();
-    }
-  }, 120_000);
 });
