@@ -1,5 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { declaredChannels, type ResolvedSseModuleOptions } from '../options/module-options.js';
+import { mcpStreamTemplate, type ResolvedSseModuleOptions } from '../options/module-options.js';
 import { SSE_LOGGER_CONTEXT, SSE_METRICS, SSE_MODULE_OPTIONS } from '../sse.constants.js';
 import * as messages from '../sse.messages.js';
 import { loadGlobalMeterProvider } from './load-meter-provider.js';
@@ -33,7 +33,7 @@ export async function createSseMetrics(options: ResolvedSseModuleOptions): Promi
     provider = global;
   }
   const created = new SseMetrics(provider);
-  for (const name of declaredChannels(options)) {
+  for (const name of [...Object.keys(options.channels), mcpStreamTemplate(options)]) {
     created.templates.add(name);
   }
   return created;

@@ -135,13 +135,9 @@ export const CHANNEL_SCHEMA = CHANNEL;
 /** The module options with every default filled in: the shape of their schema. */
 export type ResolvedSseModuleOptions = Resolved<typeof MODULE>;
 
-/**
- * The channel names the options declare, besides the routes': the keys of
- * `channels`, and `<mcp.prefix>/:stream` (the MCP store's streams) — for the
- * metrics' channel templates and the check of publishes no route can stream.
- */
-export function declaredChannels(options: ResolvedSseModuleOptions): string[] {
-  return [...Object.keys(options.channels), `${options.mcp.prefix}/:stream`];
+/** The template of the MCP store's channels, `<mcp.prefix>/:stream` (metrics count them under it). */
+export function mcpStreamTemplate(options: ResolvedSseModuleOptions): string {
+  return `${options.mcp.prefix}/:stream`;
 }
 
 /** Checks `SseModule.forRoot()` options and fills in the defaults. */

@@ -33,11 +33,17 @@ export class ChannelReach {
   private readonly early = new Set<string>();
   private readonly warned = new Set<string>();
 
+  /** Channels the library makes itself (the MCP store's streams): never warned about, and their streams say nothing. */
+  private readonly internal: readonly (readonly ChannelSegment[])[];
+
   constructor(
     /** The keys of the `channels` option. */
     private readonly optionNames: readonly string[],
     private readonly warn: (message: string) => void,
-  ) {}
+    internal: readonly string[] = [],
+  ) {
+    this.internal = internal.map((template) => parseChannelTemplate(template, 'channel'));
+  }
 
   /** Start-up: the channels of the `@SseChannel()` routes; `requestTimeChannels`: the app has `@SseChannels()` routes. */
   declare(routeChannels: readonly string[], requestTimeChannels: boolean): void {
@@ -51,7 +57,7 @@ export class ChannelReach {
 
   /** A stream joined `name`: one no declared channel matches shows the app names channels at request time. */
   joined(name: string): void {
-    if (this.templates !== undefined && !this.matches(name)) {
+    if (this.templates !== undefined && !this.matches(name) && !this.isInternal(name)) {
       this.quiet = true;
     }
   }
@@ -71,6 +77,11 @@ export class ChannelReach {
     this.warned.add(name);
     this.quiet = this.warned.size >= MAX_WARNED;
     this.warn(messages.unstreamedChannel(name, this.templates.map((template) => template.name), this.nearest(name)));
+  }
+
+  private isInternal(name: string): boolean {
+    const parts = name.split('/');
+    return this.internal.some((segments) => templateMatches(segments, parts));
   }
 
   private matches(name: string): boolean {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
-import { declaredChannels, type ResolvedSseModuleOptions } from '../options/module-options.js';
+import { mcpStreamTemplate, type ResolvedSseModuleOptions } from '../options/module-options.js';
 import type { Meters } from '../model/meters.js';
 import { LOG_INTERVAL, RateLimitedLog } from '../util/rate-limited-log.js';
 import {
@@ -69,7 +69,7 @@ export class ChannelRegistry implements ChannelLookup, OnModuleInit, BeforeAppli
     @Optional() @Inject(SSE_METRICS) readonly metrics?: Meters | null,
   ) {
     this.settings = new ChannelSettingsResolver(options);
-    this.reach = process.env.NODE_ENV === 'production' ? undefined : new ChannelReach(declaredChannels(options), (text) => this.logger.warn(text));
+    this.reach = process.env.NODE_ENV === 'production' ? undefined : new ChannelReach(Object.keys(options.channels), (text) => this.logger.warn(text), [mcpStreamTemplate(options)]);
     this.historyBudget = new HistoryBudget(options.history.totalBytes);
     this.historyBudget.onEmptied = (names) => names.forEach((name) => this.disposeIfIdle(name));
     this.ended = new EndedChannels(options.history.endedTtl, MAX_ENDED_REMEMBERED);

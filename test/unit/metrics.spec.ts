@@ -176,6 +176,10 @@ describe('the metrics option', () => {
     const passed = await createSseMetrics(resolveModuleOptions({ metrics: { meterProvider: own.meterProvider } }));
     passed!.published('users/1', undefined, undefined);
     expect((await own.collect()).value('sse.events.published', { 'sse.channel.template': UNROUTED })).toBe(1);
+    // The MCP store's streams count under <mcp.prefix>/:stream, never one series per stream.
+    passed!.published('mcp/AbCdEfGhIjKlMnOpQrStUv', undefined, undefined);
+    passed!.published('mcp/ZyXwVuTsRqPoNmLkJiHgFe', undefined, undefined);
+    expect((await own.collect()).value('sse.events.published', { 'sse.channel.template': 'mcp/:stream' })).toBe(2);
     // Once the application shuts down, its sums are no longer read.
     passed!.onApplicationShutdown();
     passed!.published('users/1', undefined, undefined);
