@@ -12,6 +12,8 @@ import { generations, RunsController } from '../src/runs.controller.js';
 import { RedisCluster } from '../src/redis-cluster.js';
 import { redisServerAvailable } from '../src/redis-server.js';
 import { until } from '../src/until.js';
+import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
+import { countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
 
 const hasRedis = redisServerAvailable();
 const token = (user: string) => ({ authorization: `Bearer ${user}.${Date.now() + 60_000}` });
@@ -283,5 +285,39 @@ let prefixes = 0;
     );
     // (The app never started: the library closed the transport, or its Cluster would keep reconnecting.)
     expect(transport.health().details).toMatchObject({ commandConnection: 'closed', subscriptionConnection: 'closed' });
+  });
+
+  it('MCP: a tool call cut on A resumes on B (the streams on the cluster): every step and the result once; another session\'s id gets 400', async () => {
+    const keyPrefix = `mcp${++prefixes}:`;
+    const mcpInstance = (platform: Platform) =>
+      createTestApp(platform, {
+        imports: [SseModule.forRootAsync({ useFactory: () => ({ heartbeat: 0, transport: new RedisTransport({ cluster: { nodes: cluster.startupNodes }, keyPrefix }) }) })],
+        controllers: [McpController],
+      });
+    const [a, b] = await Promise.all([mcpInstance('express'), mcpInstance('fastify')]);
+    const netA = socketsOf(a.server);
+    try {
+      let target = a.url;
+      const tokens: string[] = [];
+      const { client } = await mcpClient(() => target);
+      let cut = false;
+      const result = await countdown(client, 6, 120, (step) => {
+        if (step === 2 && !cut) {
+          cut = true;
+          target = b.url;
+          netA.cut();
+        }
+      });
+      expect(result).toEqual({ steps: [1, 2, 3, 4, 5, 6], text: ['liftoff after 6'] });
+      const other = await mcpClient(() => a.url);
+      await other.client.callTool({ name: 'countdown', arguments: { from: 1, stepMs: 0 } }, undefined, { onresumptiontoken: (t) => tokens.push(t) });
+      const third = await mcpClient(() => a.url);
+      const refused = await rawResume(b.url, third.transport.sessionId!, tokens[0]);
+      expect(refused.status).toBe(400);
+      expect(refused.body).not.toContain('liftoff');
+      await Promise.all([client.close(), other.client.close(), third.client.close()]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
