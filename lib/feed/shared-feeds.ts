@@ -91,7 +91,12 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   /** `send()` now, or once the transport has started. */
   private whenStarted<T>(send: () => Promise<T>): Promise<T> {
     if (this.early === undefined) {
-      return send();
+      // (A transport that throws — e.g. closed — rejects: a caller in a timer, such as the presence batch, catches it.)
+      try {
+        return send();
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
     }
     const early = this.early;
     return new Promise<T>((resolve, reject) => {

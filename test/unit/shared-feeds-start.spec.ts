@@ -99,6 +99,19 @@ describe('SharedFeeds: what is published before the transport has started (a pro
     await expect(valid).resolves.toBe('1');
   });
 
+  it('rejects (never throws) when the started transport throws, e.g. once closed: a publish from a timer (presence batch) cannot crash the process', async () => {
+    const { transport, feeds } = setup();
+    const init = feeds.init();
+    transport.begin();
+    await init;
+    transport.publish = () => {
+      throw new Error('publish() after it closed');
+    };
+    let published: Promise<string> | undefined;
+    expect(() => (published = feeds.publish(request('a', '1')))).not.toThrow();
+    await expect(published).rejects.toThrow('publish() after it closed');
+  });
+
   it('fails with the start when the transport cannot start', async () => {
     const { transport, feeds } = setup();
     const early = feeds.publish(request('a', '1'));
