@@ -91,10 +91,11 @@ export class SharedFeeds implements FeedSource, SseTransportHost {
   /** `send()` now, or once the transport has started. */
   private whenStarted<T>(send: () => Promise<T>): Promise<T> {
     if (this.early === undefined) {
-      // (A transport that throws — e.g. closed — rejects: a caller in a timer, such as the presence batch, catches it.)
+      // (Bad input still throws at once; a transport that cannot send — e.g. closed — rejects, so that a caller in a timer, such as the presence batch, catches it.)
       try {
         return send();
       } catch (error) {
+        if (error instanceof SseEncodingError) throw error;
         return Promise.reject(error as Error);
       }
     }
