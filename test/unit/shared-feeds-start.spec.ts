@@ -110,6 +110,11 @@ describe('SharedFeeds: what is published before the transport has started (a pro
     let published: Promise<string> | undefined;
     expect(() => (published = feeds.publish(request('a', '1')))).not.toThrow();
     await expect(published).rejects.toThrow('publish() after it closed');
+    // Bad input the transport refuses still throws at once, as publish() documents.
+    transport.publish = () => {
+      throw new SseEncodingError('Invalid SSE id "x"');
+    };
+    expect(() => feeds.publish(request('a', '1'))).toThrow(SseEncodingError);
   });
 
   it('fails with the start when the transport cannot start', async () => {
