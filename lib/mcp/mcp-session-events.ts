@@ -100,10 +100,7 @@ export class McpSessionEvents {
       await before;
       await Promise.allSettled([...activity.stores]);
       for (const event of await this.missed(`${this.prefix}/${at.tag}`, at.channelId)) {
-        const message = messageOf(decodeFrames(event.body)[0]);
-        if (message !== undefined && event.event === undefined) {
-          await target.send(formatMcpEventId(at.tag, at.streamId, event.id), message);
-        }
+        await sendEvent({ ...decodeFrames(event.body)[0], event: event.event }, at, target);
       }
       return at.streamId;
     } finally {
@@ -124,13 +121,8 @@ export class McpSessionEvents {
   }
 
   private async forward(frame: DecodedFrame, at: McpEventId, target: SseMcpReplayTarget, follower: ChannelFollower): Promise<void> {
-    const message = messageOf(frame);
-    // (Frames with an event name are the channel's own — a reset, an end — not MCP messages.)
-    if (message === undefined || frame.event !== undefined || frame.id === undefined) {
-      return;
-    }
-    await target.send(formatMcpEventId(at.tag, at.streamId, frame.id), message);
-    if (isResponse(message)) {
+    const message = await sendEvent(frame, at, target);
+    if (message !== undefined && isResponse(message)) {
       follower.stop('complete');
     }
   }
@@ -158,6 +150,20 @@ export class McpSessionEvents {
       this.streams.delete(streamId);
     }
   }
+}
+
+/**
+ * Sends one of the stream's channel events to the SDK under its MCP id, if it
+ * is an MCP message (frames with an event name are the channel's own — a
+ * reset, an end); @returns the message sent.
+ */
+async function sendEvent(frame: DecodedFrame, at: McpEventId, target: SseMcpReplayTarget): Promise<SseMcpMessage | undefined> {
+  const message = messageOf(frame);
+  if (message === undefined || frame.event !== undefined || frame.id === undefined) {
+    return undefined;
+  }
+  await target.send(formatMcpEventId(at.tag, at.streamId, frame.id), message);
+  return message;
 }
 
 /** The MCP message of a frame; `undefined` for the SDK's priming event (`{}`: nothing to replay) and for anything not a JSON object. */

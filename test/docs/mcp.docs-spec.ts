@@ -9,6 +9,17 @@ import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
 
 const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
+/** The guide's client counts down from 6 through `url`; the connection is cut after step 2; every step and the result arrive once. */
+async function expectEveryStepOnce(url: string, cut: () => void): Promise<void> {
+  const steps: number[] = [];
+  const text = await countdown(url, 6, (step) => {
+    steps.push(step);
+    if (step === 2) cut();
+  });
+  expect(text).toBe('liftoff after 6');
+  expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+}
+
 // The MCP guide's server (docs/examples/mcp/) and client, as a user runs them: one instance,
 // then two on Redis behind a balancer. Each time the network drops mid-call.
 describe('the MCP guide: a countdown whose connection drops mid-call', () => {
@@ -17,13 +28,7 @@ describe('the MCP guide: a countdown whose connection drops mid-call', () => {
     await app.listen(0, '127.0.0.1');
     const proxy = await Balancer.start([Number(new URL(await urlOf(app)).port)]);
     try {
-      const steps: number[] = [];
-      const text = await countdown(`${proxy.url}/mcp`, 6, (step) => {
-        steps.push(step);
-        if (step === 2) proxy.cut();
-      });
-      expect(text).toBe('liftoff after 6');
-      expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+      await expectEveryStepOnce(`${proxy.url}/mcp`, () => proxy.cut());
     } finally {
       await proxy.close();
       await app.close();
@@ -41,13 +46,7 @@ describe('the MCP guide: a countdown whose connection drops mid-call', () => {
       await Promise.all([a.listen(0, '127.0.0.1'), b.listen(0, '127.0.0.1')]);
       const balancer = await McpBalancer.start([await urlOf(a), await urlOf(b)]);
       try {
-        const steps: number[] = [];
-        const text = await countdown(`${balancer.url}/mcp`, 6, (step) => {
-          steps.push(step);
-          if (step === 2) balancer.cut();
-        });
-        expect(text).toBe('liftoff after 6');
-        expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+        await expectEveryStepOnce(`${balancer.url}/mcp`, () => balancer.cut());
         // The session was made on one instance; the resume was answered by the other.
         const resumes = balancer.log.filter((line) => line.endsWith(' resume'));
         const created = balancer.log[0].split(' ')[1];

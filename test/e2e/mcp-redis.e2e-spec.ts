@@ -2,7 +2,7 @@ import { RedisTransport, SseBroadcaster, SseModule } from '../../lib/index.js';
 import { until } from '../src/until.js';
 import { McpController } from '../../docs/examples/mcp/mcp.controller.js';
 import { createTestApp, type Platform, type TestApp } from '../src/create-app.js';
-import { countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
+import { callUnderway, countdown, mcpClient, rawResume, socketsOf } from '../src/mcp-client.js';
 import { RedisServer, redisServerAvailable } from '../src/redis-server.js';
 
 /** Members (clients and followers) of MCP channels on an instance. */
@@ -87,13 +87,8 @@ let prefixes = 0;
     });
 
     it('a client that leaves a resume on B mid-call leaves nothing behind on B', async () => {
-      const tokens: string[] = [];
       const x = await mcpClient(() => a.url);
-      const call = x.client.callTool({ name: 'countdown', arguments: { from: 6, stepMs: 100 } }, undefined, {
-        onresumptiontoken: (token) => tokens.push(token),
-        onprogress: () => undefined,
-      });
-      await until(() => tokens.length >= 2, 'two events of the call');
+      const { tokens, call } = await callUnderway(x.client, 6);
       const resumed = await rawResume(b.url, x.transport.sessionId!, tokens[0], 250);
       expect(resumed.ended).toBe(false);
       expect(resumed.body).toContain('"progress":');
@@ -120,13 +115,8 @@ let prefixes = 0;
     const keyPrefix = `mcp-${++prefixes}:`;
     const [a, c] = await Promise.all([instance(keyPrefix), instance(keyPrefix)]);
     try {
-      const tokens: string[] = [];
       const x = await mcpClient(() => a.url);
-      const call = x.client.callTool({ name: 'countdown', arguments: { from: 10, stepMs: 100 } }, undefined, {
-        onresumptiontoken: (token) => tokens.push(token),
-        onprogress: () => undefined,
-      });
-      await until(() => tokens.length >= 2, 'two events of the call');
+      const { tokens, call } = await callUnderway(x.client, 10);
       const resumed = rawResume(c.url, x.transport.sessionId!, tokens[0], 10_000);
       await until(() => mcpMembers(c) === 1, 'C to follow the stream');
       await c.close();

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { until } from './until.js';
 
 /** The sockets of a server, so that a test can cut every connection (what a network drop does). */
 export function socketsOf(server: Server): { cut(): void } {
@@ -48,6 +49,17 @@ export async function countdown(client: Client, from: number, stepMs: number, on
     timeout: 15_000,
   });
   return { steps, text: (result.content as { type: string; text: string }[]).map((part) => part.text) };
+}
+
+/** Starts the countdown (`from` steps of 100 ms) and resolves once two of its events are out: their ids so far, and the call. */
+export async function callUnderway(client: Client, from: number): Promise<{ tokens: string[]; call: Promise<unknown> }> {
+  const tokens: string[] = [];
+  const call = client.callTool({ name: 'countdown', arguments: { from, stepMs: 100 } }, undefined, {
+    onresumptiontoken: (token) => tokens.push(token),
+    onprogress: () => undefined,
+  });
+  await until(() => tokens.length >= 2, 'two events of the call');
+  return { tokens, call };
 }
 
 /** `GET /mcp` as a resuming client sends it, with any session and id: the status, the body read within `ms`, and whether the server ended it. */
